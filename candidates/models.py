@@ -1,0 +1,130 @@
+"""Candidates (MLflow runs) and what is logged to them."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from experiments.models import Experiment, Lifecycle
+from projects.models import Project
+
+
+class Status(models.TextChoices):
+    RUNNING = "RUNNING"
+    SCHEDULED = "SCHEDULED"
+    FINISHED = "FINISHED"
+    FAILED = "FAILED"
+    KILLED = "KILLED"
+
+
+class Candidate(models.Model):
+    experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="candidates")
+    # Denormalised from the experiment: every lookup goes through the project the caller may see.
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="candidates")
+    iid = models.PositiveBigIntegerField(help_text="Number inside the experiment.")
+    eid = models.UUIDField(default=uuid.uuid4, unique=True, help_text="MLflow's run_id is its 32-hex form.")
+    name = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    start_time = models.BigIntegerField(null=True, blank=True, help_text="ms since the epoch")
+    end_time = models.BigIntegerField(null=True, blank=True, help_text="ms since the epoch")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    user_name = models.CharField(max_length=255, blank=True, help_text="MLflow's user_id as the client sent it")
+    lifecycle = models.CharField(max_length=10, choices=Lifecycle.choices, default=Lifecycle.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["experiment", "iid"], name="candidate_unique_experiment_iid"),
+        ]
+        indexes = [
+            models.Index(fields=["experiment", "lifecycle", "-start_time"], name="candidate_exp_life_start"),
+            models.Index(fields=["project", "status"], name="candidate_project_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or str(self.eid)
+
+    @property
+    def run_id(self) -> str:
+        return self.eid.hex
+
+    @property
+    def package_name(self) -> str:
+        return f"ml_experiment_{self.experiment.iid}"
+
+    @property
+    def artifact_uri(self) -> str:
+        # Resolved by the mlflow client against the tracking URI: .../api/2.0/mlflow-artifacts/artifacts/<path>
+        return f"mlflow-artifacts:/{self.experiment.iid}/{self.run_id}/artifacts"
+
+
+class CandidateParam(models.Model):
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="params")
+    name = models.CharField(max_length=250)
+    value = models.TextField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["candidate", "name"], name="candidate_param_unique_name")]
+        indexes = [models.Index(fields=["name"], name="candidate_param_name")]
+
+
+class CandidateMetadata(models.Model):
+    """Candidate tags (including MLflow's system tags `mlflow.*`)."""
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="metadata")
+    name = models.CharField(max_length=250)
+    value = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["candidate", "name"], name="candidate_metadata_unique_name")
+        ]
+        indexes = [models.Index(fields=["name"], name="candidate_metadata_name")]
+
+
+class CandidateMetric(models.Model):
+    """One point of a metric's history. NaN and ±inf are stored as they came."""
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="metrics")
+    name = models.CharField(max_length=250)
+    value = models.FloatField()
+    step = models.BigIntegerField(default=0)
+    timestamp = models.BigIntegerField(help_text="ms since the epoch")
+
+    class Meta:
+        indexes = [models.Index(fields=["candidate", "name", "step"], name="candidate_metric_history")]
+
+
+class CandidateLatestMetric(models.Model):
+    """The latest value per (candidate, metric), kept on write by MLflow's rule: max step, then timestamp, then value."""
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="latest_metrics")
+    name = models.CharField(max_length=250)
+    value = models.FloatField()
+    step = models.BigIntegerField(default=0)
+    timestamp = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["candidate", "name"], name="candidate_latest_metric_unique_name")
+        ]
+        indexes = [models.Index(fields=["name", "value"], name="candidate_latest_metric_value")]
+
+
+class CandidateInput(models.Model):
+    """A dataset input (MLflow log_inputs): dataset identity plus the input's tags (e.g. context=training)."""
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="inputs")
+    name = models.CharField(max_length=500)
+    digest = models.CharField(max_length=36)
+    source_type = models.CharField(max_length=36, blank=True)
+    source = models.TextField(blank=True)
+    schema = models.TextField(blank=True)
+    profile = models.TextField(blank=True)
+    tags = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["candidate", "name", "digest"], name="candidate_input_unique_dataset")
+        ]

@@ -1,0 +1,3 @@
+"""MLflow artifacts endpoints (filled in by its issue)."""
+
+urlpatterns: list = []

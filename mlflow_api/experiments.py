@@ -1,0 +1,3 @@
+"""MLflow experiments endpoints (filled in by its issue)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""MLflow metrics endpoints (filled in by its issue)."""
+
+urlpatterns: list = []

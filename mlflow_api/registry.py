@@ -1,0 +1,3 @@
+"""MLflow registry endpoints (filled in by its issue)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""MLflow runs endpoints (filled in by its issue)."""
+
+urlpatterns: list = []

@@ -1,0 +1,23 @@
+"""Routes under /api/v4/projects/<project>/ml/mlflow/. Each protocol module owns its own urlpatterns."""
+
+from django.urls import re_path
+from django.views.decorators.csrf import csrf_exempt
+
+from . import artifacts, experiments, logged_models, metrics, registry, runs
+from .errors import error_response
+
+
+@csrf_exempt
+def endpoint_not_found(request, project_ref, rest=""):
+    return error_response("ENDPOINT_NOT_FOUND", f"No MLflow endpoint at {request.method} {request.path}")
+
+
+urlpatterns = [
+    *experiments.urlpatterns,
+    *runs.urlpatterns,
+    *metrics.urlpatterns,
+    *artifacts.urlpatterns,
+    *logged_models.urlpatterns,
+    *registry.urlpatterns,
+    re_path(r"^(?P<rest>.*)$", endpoint_not_found),
+]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PackagesRegistryConfig(AppConfig):
+    name = "packages_registry"
+    verbose_name = "Package registry"

@@ -1,0 +1,109 @@
+"""Shared fixtures: two tenants (projects with their own users and tokens), API helpers, a live mlflow client."""
+
+import os
+from dataclasses import dataclass
+
+import pytest
+
+from projects.models import Role, TokenScope
+from projects.services import access_token_create, membership_set, project_create, user_get_or_create
+
+
+@dataclass
+class Tenant:
+    project: object
+    owner: object
+    developer: object
+    reporter: object
+    write_token: str  # developer, api scope
+    read_token: str  # reporter, read_api scope
+    owner_token: str
+
+
+def make_tenant(path: str) -> Tenant:
+    project = project_create(path=path)
+    owner = user_get_or_create(username=f"{path.replace('/', '-')}-owner")
+    developer = user_get_or_create(username=f"{path.replace('/', '-')}-dev")
+    reporter = user_get_or_create(username=f"{path.replace('/', '-')}-rep")
+    membership_set(project=project, user=owner, role=Role.OWNER)
+    membership_set(project=project, user=developer, role=Role.DEVELOPER)
+    membership_set(project=project, user=reporter, role=Role.REPORTER)
+    return Tenant(
+        project=project,
+        owner=owner,
+        developer=developer,
+        reporter=reporter,
+        write_token=access_token_create(user=developer, name="w")[1],
+        read_token=access_token_create(user=reporter, name="r", scopes=TokenScope.READ_API)[1],
+        owner_token=access_token_create(user=owner, name="o")[1],
+    )
+
+
+@pytest.fixture
+def tenant(db) -> Tenant:
+    return make_tenant("acme/vision")
+
+
+@pytest.fixture
+def other_tenant(db) -> Tenant:
+    return make_tenant("other/secret")
+
+
+class Api:
+    """A Django test client bound to one token and one project's MLflow base URL."""
+
+    def __init__(self, client, project, token):
+        self.client = client
+        self.base = f"/api/v4/projects/{project.pk}/ml/mlflow/"
+        self.headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+
+    def get(self, path, params=None):
+        return self.client.get(self.base + path, params or {}, **self.headers)
+
+    def post(self, path, body=None):
+        return self.client.post(self.base + path, body or {}, content_type="application/json", **self.headers)
+
+    def patch(self, path, body=None):
+        return self.client.patch(self.base + path, body or {}, content_type="application/json", **self.headers)
+
+    def delete(self, path, body=None):
+        return self.client.delete(self.base + path, body or {}, content_type="application/json", **self.headers)
+
+
+@pytest.fixture
+def api(client, tenant) -> Api:
+    return Api(client, tenant.project, tenant.write_token)
+
+
+@pytest.fixture
+def read_api(client, tenant) -> Api:
+    return Api(client, tenant.project, tenant.read_token)
+
+
+@pytest.fixture
+def mlflow_env(live_server, tenant, monkeypatch):
+    """The real mlflow client pointed at the live server as the tenant's developer. Returns the tracking URI."""
+    uri = f"{live_server.url}/api/v4/projects/{tenant.project.pk}/ml/mlflow"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", tenant.write_token)
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "60")
+    monkeypatch.setenv("MLFLOW_ENABLE_ASYNC_LOGGING", "false")
+    import mlflow
+
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    yield uri
+    while mlflow.active_run() is not None:
+        mlflow.end_run()
+
+
+@pytest.fixture
+def mlflow_client(mlflow_env):
+    from mlflow import MlflowClient
+
+    return MlflowClient(tracking_uri=mlflow_env, registry_uri=mlflow_env)
+
+
+def pytest_report_header(config):
+    return f"database: {os.environ.get('DATABASE_URL', 'sqlite (embedded default)')}"
