@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "packages_registry",
     "mlflow_api",
     "ci_integration",
+    "model_registry",
 ]
 
 MIDDLEWARE = [

@@ -1,8 +1,17 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+PROJECT = r"^(?P<project_path>[A-Za-z0-9_][A-Za-z0-9_.\-]*(?:/[A-Za-z0-9_][A-Za-z0-9_.\-]*)*?)/-/"
+API_PROJECT = r"^api/v4/projects/(?P<project_ref>[^/]+(?:/[^/]+)*?)/"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
-    re_path(r"^api/v4/projects/(?P<project_ref>[^/]+(?:/[^/]+)*?)/ml/mlflow/", include("mlflow_api.urls")),
+    re_path(API_PROJECT + "ml/mlflow/", include("mlflow_api.urls")),
+    re_path(API_PROJECT + "packages/", include("packages_registry.api_urls")),
+    re_path(PROJECT + "ml/experiments/", include("experiments.urls")),
+    re_path(PROJECT + "ml/candidates/", include("candidates.urls")),
+    re_path(PROJECT + "ml/models/", include("model_registry.urls")),
+    re_path(PROJECT + "packages/", include("packages_registry.urls")),
+    path("-/ci/", include("ci_integration.urls")),
     path("", include("projects.urls")),
 ]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ModelRegistryConfig(AppConfig):
+    name = "model_registry"
+    verbose_name = "Model registry"
