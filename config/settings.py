@@ -97,7 +97,11 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Plotly's bundle is served from the installed plotly package (never a CDN): /static/vendor/plotly/plotly.min.js
+from importlib.util import find_spec  # noqa: E402
+
+_PLOTLY_DATA = Path(find_spec("plotly").origin).parent / "package_data"
+STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/plotly", str(_PLOTLY_DATA))]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(DATA_DIR / "staticfiles")))
 # In tests and development WhiteNoise serves straight from the finders; no collectstatic needed.
 WHITENOISE_USE_FINDERS = True
