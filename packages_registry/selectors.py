@@ -1,0 +1,120 @@
+"""Reads for packages and files. Every lookup goes through the project the caller may see."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.urls import reverse
+
+from projects.errors import NotFoundError
+from projects.models import Project
+
+from .models import Package, PackageFile, PackageType
+
+
+def package_list(*, project: Project, name: str = "", package_type: str = "") -> QuerySet[Package]:
+    """Packages with `file_count` and `total_size` annotations, newest first; `name` matches a substring."""
+    packages = Package.objects.filter(project=project)
+    if name:
+        packages = packages.filter(name__icontains=name)
+    if package_type:
+        packages = packages.filter(package_type=package_type)
+    return packages.annotate(file_count=Count("files"), total_size=Sum("files__size")).order_by(
+        "-created_at", "-pk"
+    )
+
+
+def package_get_for_project(*, project: Project, package_id: int) -> Package:
+    package = Package.objects.filter(project=project, pk=package_id).first()
+    if package is None:
+        raise NotFoundError("404 Package Not Found")
+    return package
+
+
+def package_find(*, project: Project, name: str, version: str, package_type: str) -> Package | None:
+    return Package.objects.filter(
+        project=project, name=name, version=version, package_type=package_type
+    ).first()
+
+
+def package_file_get(*, package: Package, path: str) -> PackageFile | None:
+    return PackageFile.objects.filter(package=package, path=path).first()
+
+
+def package_files(*, package: Package) -> QuerySet[PackageFile]:
+    return PackageFile.objects.filter(package=package).order_by("path")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A direct child of a directory in a package: a file (with its size) or a sub-directory."""
+
+    name: str
+    is_dir: bool
+    size: int | None
+
+
+def package_directory_list(*, package: Package | None, prefix: str) -> list[Entry]:
+    """Direct children of directory `prefix` ('' = root). An unknown directory lists as []."""
+    if package is None:
+        return []
+    files = PackageFile.objects.filter(package=package)
+    base = prefix + "/" if prefix else ""
+    if base:
+        files = files.filter(path__startswith=base)
+    dirs: set[str] = set()
+    entries: list[Entry] = []
+    for path, size in files.values_list("path", "size").iterator(chunk_size=2000):
+        rest = path[len(base) :]
+        if "/" in rest:
+            dirs.add(rest.split("/", 1)[0])
+        else:
+            entries.append(Entry(name=rest, is_dir=False, size=size))
+    entries.extend(Entry(name=d, is_dir=True, size=None) for d in dirs)
+    return sorted(entries, key=lambda e: e.name)
+
+
+def package_for_candidate(*, candidate) -> Package | None:
+    """The package holding a candidate's artifacts, or None when nothing was logged yet."""
+    return package_find(
+        project=candidate.project,
+        name=f"ml_experiment_{candidate.experiment.iid}",
+        version=str(candidate.iid),
+        package_type=PackageType.ML_MODEL,
+    )
+
+
+def package_url(*, package: Package) -> str:
+    """The package page (for links from candidate and model pages)."""
+    return reverse("packages_registry:package_detail", args=[package.project.path, package.pk])
+
+
+def package_file_download_url(*, package_file: PackageFile) -> str:
+    package = package_file.package
+    return reverse(
+        "packages_registry:package_file_download", args=[package.project.path, package.pk, package_file.pk]
+    )
+
+
+def candidate_for_package(*, package: Package):
+    """The candidate whose artifacts a package holds (for the link back from the package page), or None."""
+    from candidates.models import Candidate
+
+    if package.package_type != PackageType.ML_MODEL or not package.name.startswith("ml_experiment_"):
+        return None
+    exp_iid, version = package.name.removeprefix("ml_experiment_"), package.version
+    if not (exp_iid.isdigit() and version.isdigit()):
+        return None
+    return (
+        Candidate.objects.select_related("experiment")
+        .filter(project_id=package.project_id, experiment__iid=int(exp_iid), iid=int(version))
+        .first()
+    )
+
+
+def package_files_summary(*, package: Package) -> dict:
+    return PackageFile.objects.filter(package=package).aggregate(
+        count=Count("pk"),
+        size=Sum("size"),
+        pending=Count("pk", filter=Q(ingestion_status="pending")),
+        failed=Count("pk", filter=Q(ingestion_status="failed")),
+    )

@@ -1,0 +1,204 @@
+"""Writes for packages and their files: stream uploads to storage, delete, queue and run ingestion."""
+
+import logging
+import mimetypes
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from projects.errors import LimitExceededError
+from projects.models import Project
+
+from . import ingestion
+from .models import IngestionStatus, Package, PackageFile, PackageType
+from .storage import CountingReader, FileTooLarge, storage_delete, storage_read, storage_write
+from .validators import validate_file_path, validate_package_name, validate_package_version
+
+logger = logging.getLogger(__name__)
+
+
+class FileTooLargeError(LimitExceededError):
+    pass
+
+
+def package_get_or_create(
+    *, project: Project, name: str, version: str, package_type: str = PackageType.GENERIC
+) -> Package:
+    validate_package_name(name)
+    validate_package_version(version)
+    lookup = {"project": project, "name": name, "version": version, "package_type": package_type}
+    package = Package.objects.filter(**lookup).first()
+    if package is not None:
+        return package
+    try:
+        with transaction.atomic():
+            return Package.objects.create(**lookup)
+    except IntegrityError:  # created concurrently
+        return Package.objects.get(**lookup)
+
+
+def candidate_package_get_or_create(*, candidate) -> Package:
+    """The package that holds a candidate's artifacts (GitLab's naming: `ml_experiment_<iid>` @ candidate iid)."""
+    return package_get_or_create(
+        project=candidate.project,
+        name=f"ml_experiment_{candidate.experiment.iid}",
+        version=str(candidate.iid),
+        package_type=PackageType.ML_MODEL,
+    )
+
+
+def _guess_content_type(path: str, declared: str | None) -> str:
+    declared = (declared or "").split(";")[0].strip().lower()
+    if declared and declared not in ("application/octet-stream", "application/x-www-form-urlencoded"):
+        return declared
+    return mimetypes.guess_type(path)[0] or declared or "application/octet-stream"
+
+
+def package_file_upload(
+    *,
+    package: Package,
+    path: str,
+    stream,
+    content_length: int | None = None,
+    content_type: str | None = None,
+) -> PackageFile:
+    """Stream `stream` (a file-like with read(n)) into the package at `path`, replacing a file already there.
+
+    The bytes go to a fresh storage key first; only then is the row created or pointed at the new key, so a
+    failed or oversized upload leaves the previous file intact. Ingestion is queued after commit.
+    """
+    validate_file_path(path)
+    max_size = settings.PACKAGE_MAX_FILE_SIZE
+    if content_length is not None and content_length > max_size:
+        raise FileTooLargeError(f"File is too large: {content_length} bytes, the limit is {max_size} bytes")
+    key = f"{package.project_id}/{package.pk}/{uuid.uuid4().hex}"
+    reader = CountingReader(stream, max_size=max_size, expected=content_length)
+    try:
+        size = storage_write(key=key, reader=reader)
+    except FileTooLarge as exc:
+        raise FileTooLargeError(f"File is too large: the limit is {max_size} bytes") from exc
+    fields = {
+        "size": size,
+        "storage_key": key,
+        "content_type": _guess_content_type(path, content_type),
+        "sha256": "",
+        "md5": "",
+        "ingestion_status": IngestionStatus.PENDING,
+        "ingestion_error": "",
+        "ingested_at": None,
+        "preview_text": "",
+        "thumbnail": None,
+        "metadata": {},
+    }
+    old_key = None
+    try:
+        with transaction.atomic():
+            existing = PackageFile.objects.select_for_update().filter(package=package, path=path).first()
+            if existing is None:
+                try:
+                    with transaction.atomic():
+                        package_file = PackageFile.objects.create(package=package, path=path, **fields)
+                except IntegrityError:  # the same path uploaded concurrently: last writer wins
+                    existing = PackageFile.objects.select_for_update().get(package=package, path=path)
+            if existing is not None:
+                old_key = existing.storage_key
+                for name, value in fields.items():
+                    setattr(existing, name, value)
+                existing.save()
+                package_file = existing
+            Package.objects.filter(pk=package.pk).update(updated_at=timezone.now())
+            file_id = package_file.pk
+            transaction.on_commit(lambda: ingestion_enqueue(file_ids=[file_id]))
+            if old_key:
+                transaction.on_commit(lambda: storage_delete(key=old_key))
+    except BaseException:
+        storage_delete(key=key)
+        raise
+    return package_file
+
+
+def package_file_delete(*, package_file: PackageFile) -> None:
+    key = package_file.storage_key
+    with transaction.atomic():
+        package_file.delete()
+        transaction.on_commit(lambda: storage_delete(key=key))
+
+
+def package_files_delete_under(*, package: Package, prefix: str) -> int:
+    """Delete every file at `prefix` or below it (an MLflow artifact directory delete). Returns the count."""
+    files = PackageFile.objects.filter(package=package)
+    if prefix:
+        from django.db.models import Q
+
+        files = files.filter(Q(path=prefix) | Q(path__startswith=prefix.rstrip("/") + "/"))
+    keys = list(files.values_list("storage_key", flat=True))
+    with transaction.atomic():
+        files.delete()
+        transaction.on_commit(lambda: [storage_delete(key=key) for key in keys])
+    return len(keys)
+
+
+def package_delete(*, package: Package) -> None:
+    keys = list(package.files.values_list("storage_key", flat=True))
+    with transaction.atomic():
+        package.files.all().delete()
+        package.delete()
+        transaction.on_commit(lambda: [storage_delete(key=key) for key in keys])
+
+
+def ingestion_enqueue(*, file_ids: list[int]) -> int:
+    """Queue ingestion for files; returns how many were queued. A broker outage is logged, not raised: the
+    files stay pending and the periodic sweep (`ingest_pending`) picks them up later."""
+    from .tasks import ingest_package_file
+
+    queued = 0
+    for file_id in file_ids:
+        try:
+            ingest_package_file.apply_async(args=[file_id], retry=False)
+            queued += 1
+        except Exception:  # noqa: BLE001 - kombu/redis connection errors vary by transport
+            logger.warning("could not queue ingestion of package file %s; the sweep will retry", file_id)
+            break
+    return queued
+
+
+def package_file_ingest(*, file_id: int) -> PackageFile | None:
+    """Compute checksums, sniff the type, build previews; idempotent. None if the file is gone."""
+    package_file = PackageFile.objects.filter(pk=file_id).first()
+    if package_file is None:
+        return None
+    key = package_file.storage_key
+    result = ingestion.analyse(
+        chunks=storage_read(key=key), path=package_file.path, declared=package_file.content_type
+    )
+    # Write only if the file was not replaced meanwhile (the replacement queued its own ingestion).
+    PackageFile.objects.filter(pk=file_id, storage_key=key).update(
+        size=result.size,
+        sha256=result.sha256,
+        md5=result.md5,
+        content_type=result.content_type,
+        preview_text=result.preview_text,
+        thumbnail=result.thumbnail,
+        metadata=result.metadata,
+        ingestion_status=IngestionStatus.READY,
+        ingestion_error="",
+        ingested_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+    return PackageFile.objects.filter(pk=file_id).first()
+
+
+def package_file_mark_failed(*, file_id: int, reason: str) -> None:
+    PackageFile.objects.filter(pk=file_id).update(
+        ingestion_status=IngestionStatus.FAILED, ingestion_error=reason[:2000], updated_at=timezone.now()
+    )
+
+
+def package_files_pending_ids(*, older_than_seconds: int = 0, limit: int = 1000) -> list[int]:
+    files = PackageFile.objects.filter(ingestion_status=IngestionStatus.PENDING)
+    if older_than_seconds:
+        files = files.filter(updated_at__lt=timezone.now() - timedelta(seconds=older_than_seconds))
+    return list(files.order_by("updated_at").values_list("pk", flat=True)[:limit])
