@@ -1,3 +1,8 @@
-"""Routes (filled in by its issue)."""
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+app_name = "ci_integration"
+urlpatterns = [
+    path("status", views.status, name="status"),
+]
