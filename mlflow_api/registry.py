@@ -1,3 +1,444 @@
-"""MLflow registry endpoints (filled in by its issue)."""
+"""MLflow model-registry endpoints: registered-models/* and model-versions/*.
 
-urlpatterns: list = []
+Wire rules kept from the reference server: versions are integer strings; a missing alias is
+INVALID_PARAMETER_VALUE; a duplicate name RESOURCE_ALREADY_EXISTS; deleting a model removes its versions;
+`models:/m-<id>` sources need `model_id`. Beyond GitLab, `source`/`run_id`/`model_id` are honoured: the version
+records the run that produced it and references its files (see model_registry.locations).
+"""
+
+import re
+from urllib.parse import urlparse
+
+from django.urls import re_path
+from django.views.decorators.csrf import csrf_exempt
+
+from model_registry import selectors, services
+from model_registry.locations import (
+    Location,
+    candidate_has_files_under,
+    location_for_artifact_uri,
+    location_for_candidate_path,
+    location_for_logged_model,
+    logged_model_get,
+)
+from model_registry.models import Model, ModelVersion
+from projects.auth import ApiContext
+
+from .base import mlflow_endpoint
+from .errors import MlflowError
+from .registry_filters import (
+    max_results_parse,
+    model_filter_parse,
+    model_order_parse,
+    page_token_make,
+    page_token_parse,
+    version_filter_parse,
+    version_order_parse,
+)
+
+# --------------------------------------------------------------------------- wire shapes
+
+
+def _ms(dt) -> int:
+    return int(dt.timestamp() * 1000)
+
+
+def _tags(rows) -> list[dict]:
+    return [{"key": t.name, "value": t.value} for t in rows]
+
+
+def version_json(version: ModelVersion, model: Model | None = None) -> dict:
+    model = model or version.model
+    data = {
+        "name": model.name,
+        "version": str(version.version),
+        "creation_timestamp": _ms(version.created_at),
+        "last_updated_timestamp": _ms(version.updated_at),
+        "current_stage": version.stage,
+        "description": version.description,
+        "source": version.source,
+        "run_id": version.run_id,
+        "status": version.status,
+        "tags": _tags(version.metadata.all()),
+        "aliases": sorted(a.name for a in version.aliases.all()),
+    }
+    if version.run_link:
+        data["run_link"] = version.run_link
+    if version.logged_model_id:
+        data["model_id"] = version.logged_model_id
+    return data
+
+
+def model_json(model: Model, *, with_versions: bool = True) -> dict:
+    data = {
+        "name": model.name,
+        "creation_timestamp": _ms(model.created_at),
+        "last_updated_timestamp": _ms(model.updated_at),
+        "description": model.description,
+        "tags": _tags(model.metadata.all()),
+        "aliases": [{"alias": a.name, "version": str(a.version.version)} for a in model.aliases.all()],
+    }
+    if with_versions:
+        data["latest_versions"] = [version_json(v, model) for v in selectors.latest_versions(model)]
+    return data
+
+
+# --------------------------------------------------------------------------- request helpers
+
+
+def _required(data: dict, key: str) -> str:
+    value = data.get(key)
+    if key == "version" and isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if value in (None, ""):
+        raise MlflowError(f"Missing value for required parameter '{key}'.")
+    if not isinstance(value, str):
+        raise MlflowError(f"Invalid value {value!r} for parameter '{key}': expected a string.")
+    return value
+
+
+def _optional(data: dict, key: str) -> str | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, str):
+        raise MlflowError(f"Invalid value {value!r} for parameter '{key}': expected a string.")
+    return value
+
+
+def _tag_list(data: dict) -> dict[str, str]:
+    raw = data.get("tags") or []
+    if not isinstance(raw, list) or not all(isinstance(t, dict) and t.get("key") for t in raw):
+        raise MlflowError("Invalid value for parameter 'tags': expected a list of {key, value}.")
+    return {t["key"]: str(t.get("value") or "") for t in raw}
+
+
+def _model(ctx: ApiContext, data: dict, key: str = "name") -> Model:
+    return selectors.model_get_for_project(project=ctx.project, name=_required(data, key))
+
+
+def _version(ctx: ApiContext, data: dict) -> ModelVersion:
+    model = _model(ctx, data)
+    return selectors.model_version_get(model=model, version=_required(data, "version"))
+
+
+def _full_model(model: Model) -> dict:
+    return {"registered_model": model_json(selectors.model_with_details(model=model))}
+
+
+def _full_version(version: ModelVersion) -> dict:
+    version = (
+        ModelVersion.objects.prefetch_related("metadata", "aliases")
+        .select_related("model")
+        .get(pk=version.pk)
+    )
+    return {"model_version": version_json(version)}
+
+
+# --------------------------------------------------------------------------- registered models
+
+
+@mlflow_endpoint(("POST",), write=True)
+def registered_model_create(request, ctx, data):
+    model = services.model_create(
+        project=ctx.project,
+        name=_required(data, "name"),
+        description=_optional(data, "description") or "",
+        tags=_tag_list(data),
+        user=ctx.user,
+    )
+    return _full_model(model)
+
+
+@mlflow_endpoint(("GET",))
+def registered_model_get(request, ctx, data):
+    return _full_model(_model(ctx, data))
+
+
+@mlflow_endpoint(("POST",), write=True)
+def registered_model_rename(request, ctx, data):
+    model = services.model_rename(model=_model(ctx, data), new_name=_required(data, "new_name"))
+    return _full_model(model)
+
+
+@mlflow_endpoint(("PATCH",), write=True)
+def registered_model_update(request, ctx, data):
+    model = services.model_update(model=_model(ctx, data), description=_optional(data, "description"))
+    return _full_model(model)
+
+
+@mlflow_endpoint(("DELETE",), write=True)
+def registered_model_delete(request, ctx, data):
+    services.model_delete(model=_model(ctx, data))
+    return {}
+
+
+@mlflow_endpoint(("GET", "POST"))
+def registered_model_search(request, ctx, data):
+    limit = max_results_parse(data.get("max_results"), default=100, maximum=1000)
+    offset = page_token_parse(_optional(data, "page_token"))
+    models, more = selectors.model_search(
+        project=ctx.project,
+        clauses=model_filter_parse(_optional(data, "filter") or ""),
+        order_by=model_order_parse(data.get("order_by")),
+        offset=offset,
+        limit=limit,
+    )
+    result = {"registered_models": [model_json(m) for m in models]}
+    if more:
+        result["next_page_token"] = page_token_make(offset + limit)
+    return result
+
+
+@mlflow_endpoint(("GET", "POST"))
+def registered_model_latest_versions(request, ctx, data):
+    stages = data.get("stages") or []
+    stages = [stages] if isinstance(stages, str) else stages
+    model = selectors.model_with_details(model=_model(ctx, data))
+    return {"model_versions": [version_json(v, model) for v in selectors.latest_versions(model, stages)]}
+
+
+@mlflow_endpoint(("POST",), write=True)
+def registered_model_tag_set(request, ctx, data):
+    value = data.get("value")
+    services.model_tag_set(model=_model(ctx, data), key=_required(data, "key"), value=str(value or ""))
+    return {}
+
+
+@mlflow_endpoint(("DELETE",), write=True)
+def registered_model_tag_delete(request, ctx, data):
+    services.model_tag_delete(model=_model(ctx, data), key=_required(data, "key"))
+    return {}
+
+
+@mlflow_endpoint(("POST",), write=True)
+def _alias_set(request, ctx, data):
+    model = _model(ctx, data)
+    version = selectors.model_version_get(model=model, version=_required(data, "version"))
+    services.model_alias_set(model=model, alias=_required(data, "alias"), version=version)
+    return {}
+
+
+@mlflow_endpoint(("DELETE",), write=True)
+def _alias_delete(request, ctx, data):
+    services.model_alias_delete(model=_model(ctx, data), alias=_required(data, "alias"))
+    return {}
+
+
+@mlflow_endpoint(("GET",))
+def _alias_get(request, ctx, data):
+    model = _model(ctx, data)
+    return _full_version(selectors.model_version_get_by_alias(model=model, alias=_required(data, "alias")))
+
+
+@csrf_exempt
+def registered_model_alias(request, project_ref):
+    """One URL, three verbs (MLflow's proto): POST sets, DELETE deletes, GET reads."""
+    view = {"POST": _alias_set, "DELETE": _alias_delete}.get(request.method, _alias_get)
+    return view(request, project_ref)
+
+
+# --------------------------------------------------------------------------- model versions
+
+
+def _source_error(source: str, key: str) -> MlflowError:
+    return MlflowError(
+        f"Invalid model version source: '{source}'. The {key} request parameter must identify the resource "
+        "that contains the source."
+    )
+
+
+def _run_candidate(ctx: ApiContext, run_id: str, source: str):
+    candidate = None
+    if re.fullmatch(r"[0-9a-fA-F]{32}", run_id or ""):
+        candidate = ctx.project.candidates.select_related("experiment").filter(eid=run_id.lower()).first()
+    if candidate is None:
+        raise _source_error(source, "run_id")
+    return candidate
+
+
+def _source_resolve(
+    ctx: ApiContext, source: str, run_id: str, model_id: str
+) -> tuple[str, Location | None, str]:
+    """(normalised source, where the files are, run id) for a create-model-version request."""
+    if ".." in source.split("/") or "\x00" in source:
+        raise MlflowError(
+            f"Invalid model version source: '{source}'. Relative path references are not allowed."
+        )
+    parsed = urlparse(source)
+    if parsed.scheme in ("", "file"):
+        raise MlflowError(f"Invalid model version source: '{source}'. Local paths cannot be registered.")
+    if model_id:
+        logged_model = logged_model_get(project=ctx.project, model_id=model_id)
+        if logged_model is None:
+            raise _source_error(source, "model_id")
+        if source.rstrip("/") == f"models:/{model_id}":
+            location = location_for_logged_model(logged_model)
+        else:
+            location = location_for_artifact_uri(project=ctx.project, uri=source)
+            if location is None or location.logged_model != logged_model:
+                raise _source_error(source, "model_id")
+        return source, location, run_id or (location.candidate.run_id if location.candidate else "")
+    if parsed.scheme == "runs":
+        match = re.fullmatch(r"runs:/([^/]+)/?(.*)", source)
+        if parsed.netloc or not match or (run_id and run_id != match[1]):
+            raise _source_error(source, "run_id")
+        candidate = _run_candidate(ctx, match[1], source)
+        path = match[2].strip("/")
+        if candidate_has_files_under(candidate, path) or not path:
+            return source, location_for_candidate_path(candidate, path), candidate.run_id
+        logged = candidate.logged_models.select_related("experiment", "package").filter(name=path).last()
+        if logged is not None:
+            return source, location_for_logged_model(logged), candidate.run_id
+        return source, Location(uri=source, candidate=candidate), candidate.run_id
+    if parsed.scheme == "models":
+        if re.fullmatch(r"models:/m-[0-9a-fA-F]{32}/?", source):
+            raise _source_error(source, "model_id")
+        return _source_from_version(ctx, source, run_id)
+    if parsed.scheme == "mlflow-artifacts":
+        location = location_for_artifact_uri(project=ctx.project, uri=source)
+        if location is None or location.candidate is None:
+            raise _source_error(source, "run_id")
+        if run_id and location.candidate.run_id != run_id:
+            raise _source_error(source, "run_id")
+        return source, location, location.candidate.run_id
+    # Any other store (s3://, gs://, http…): kept as given; the run, when named, must exist.
+    candidate = _run_candidate(ctx, run_id, source) if run_id else None
+    return source, Location(uri=source, candidate=candidate), run_id
+
+
+def _source_from_version(ctx: ApiContext, source: str, run_id: str) -> tuple[str, Location, str]:
+    match = re.fullmatch(r"models:/([^/@]+)(?:/([^/]+)|@([^/]+))/?", source)
+    if not match:
+        raise MlflowError(f"Invalid model version source: '{source}'.")
+    model = selectors.model_get_for_project(project=ctx.project, name=match[1])
+    if match[3]:
+        origin = selectors.model_version_get_by_alias(model=model, alias=match[3])
+    elif match[2].lower() == "latest":
+        latest = selectors.latest_versions(selectors.model_with_details(model=model))
+        if not latest:
+            raise MlflowError(f"Registered model {model.name} has no versions.")
+        origin = max(latest, key=lambda v: v.version)
+    else:
+        origin = selectors.model_version_get(model=model, version=match[2])
+    if run_id and origin.run_id and run_id != origin.run_id:
+        raise MlflowError(
+            f"Invalid model version source: '{source}'. The run_id must match the referenced model version."
+        )
+    location = Location(
+        uri=origin.storage_location or origin.source,
+        candidate=origin.candidate,
+        package=origin.package,
+        path=origin.package_path,
+    )
+    return f"models:/{model.name}/{origin.version}", location, run_id or origin.run_id
+
+
+@mlflow_endpoint(("POST",), write=True)
+def model_version_create(request, ctx, data):
+    model = _model(ctx, data)
+    source = _required(data, "source")
+    run_id = _optional(data, "run_id") or ""
+    source, location, run_id = _source_resolve(ctx, source, run_id, _optional(data, "model_id") or "")
+    version = services.model_version_create(
+        model=model,
+        location=location,
+        run_id=run_id,
+        source=source,
+        description=_optional(data, "description") or "",
+        tags=_tag_list(data),
+        run_link=_optional(data, "run_link") or "",
+        user=ctx.user,
+    )
+    return _full_version(version)
+
+
+@mlflow_endpoint(("GET",))
+def model_version_get(request, ctx, data):
+    return _full_version(_version(ctx, data))
+
+
+@mlflow_endpoint(("PATCH",), write=True)
+def model_version_update(request, ctx, data):
+    version = services.model_version_update(
+        version=_version(ctx, data), description=_optional(data, "description")
+    )
+    return _full_version(version)
+
+
+@mlflow_endpoint(("DELETE",), write=True)
+def model_version_delete(request, ctx, data):
+    services.model_version_delete(version=_version(ctx, data))
+    return {}
+
+
+@mlflow_endpoint(("GET", "POST"))
+def model_version_search(request, ctx, data):
+    limit = max_results_parse(data.get("max_results"), default=10_000, maximum=200_000)
+    offset = page_token_parse(_optional(data, "page_token"))
+    versions, more = selectors.model_version_search(
+        project=ctx.project,
+        clauses=version_filter_parse(_optional(data, "filter") or ""),
+        order_by=version_order_parse(data.get("order_by")),
+        offset=offset,
+        limit=limit,
+    )
+    result = {"model_versions": [version_json(v) for v in versions]}
+    if more:
+        result["next_page_token"] = page_token_make(offset + limit)
+    return result
+
+
+@mlflow_endpoint(("GET",))
+def model_version_download_uri(request, ctx, data):
+    version = _version(ctx, data)
+    return {"artifact_uri": version.storage_location or version.source}
+
+
+@mlflow_endpoint(("POST",), write=True)
+def model_version_stage(request, ctx, data):
+    archive = data.get("archive_existing_versions")
+    if isinstance(archive, str):
+        archive = archive.lower() == "true"
+    version = services.model_version_stage_set(
+        version=_version(ctx, data), stage=_required(data, "stage"), archive_existing=bool(archive)
+    )
+    return _full_version(version)
+
+
+@mlflow_endpoint(("POST",), write=True)
+def model_version_tag_set(request, ctx, data):
+    value = data.get("value")
+    services.model_version_tag_set(
+        version=_version(ctx, data), key=_required(data, "key"), value=str(value or "")
+    )
+    return {}
+
+
+@mlflow_endpoint(("DELETE",), write=True)
+def model_version_tag_delete(request, ctx, data):
+    services.model_version_tag_delete(version=_version(ctx, data), key=_required(data, "key"))
+    return {}
+
+
+_P = r"^api/2\.0/(?:preview/)?mlflow/"
+
+urlpatterns = [
+    re_path(_P + r"registered-models/create/?$", registered_model_create),
+    re_path(_P + r"registered-models/get/?$", registered_model_get),
+    re_path(_P + r"registered-models/rename/?$", registered_model_rename),
+    re_path(_P + r"registered-models/update/?$", registered_model_update),
+    re_path(_P + r"registered-models/delete/?$", registered_model_delete),
+    re_path(_P + r"registered-models/(?:search|list)/?$", registered_model_search),
+    re_path(_P + r"registered-models/get-latest-versions/?$", registered_model_latest_versions),
+    re_path(_P + r"registered-models/set-tag/?$", registered_model_tag_set),
+    re_path(_P + r"registered-models/delete-tag/?$", registered_model_tag_delete),
+    re_path(_P + r"registered-models/alias/?$", registered_model_alias),
+    re_path(_P + r"model-versions/create/?$", model_version_create),
+    re_path(_P + r"model-versions/get/?$", model_version_get),
+    re_path(_P + r"model-versions/update/?$", model_version_update),
+    re_path(_P + r"model-versions/delete/?$", model_version_delete),
+    re_path(_P + r"model-versions/search/?$", model_version_search),
+    re_path(_P + r"model-versions/get-download-uri/?$", model_version_download_uri),
+    re_path(_P + r"model-versions/transition-stage/?$", model_version_stage),
+    re_path(_P + r"model-versions/set-tag/?$", model_version_tag_set),
+    re_path(_P + r"model-versions/delete-tag/?$", model_version_tag_delete),
+]

@@ -1,0 +1,218 @@
+"""Reads for registered models and versions. Every lookup goes through the caller's project."""
+
+import re
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
+
+from candidates.models import Candidate
+from projects.errors import InvalidValueError, NotFoundError
+from projects.models import Project
+
+from .models import Model, ModelAlias, ModelMetadata, ModelVersion, ModelVersionMetadata, Stage
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One comparison of a search filter: `field` is `name`, `run_id`, `source`, `version` or `tag:<key>`;
+    `op` one of = != < <= > >= LIKE ILIKE IN; `value` a string (a list for IN)."""
+
+    field: str
+    op: str
+    value: object
+
+
+# --------------------------------------------------------------------------- single objects
+
+
+def model_get_for_project(*, project: Project, name: str) -> Model:
+    model = Model.objects.filter(project=project, name=name or "").first()
+    if model is None:
+        raise NotFoundError(f"Registered Model with name={name} not found")
+    return model
+
+
+def model_version_get(*, model: Model, version: str | int) -> ModelVersion:
+    """A version by MLflow's integer or by its SemVer."""
+    text = str(version or "").strip()
+    query = ModelVersion.objects.select_related("model", "candidate__experiment").filter(model=model)
+    if text.isdigit():
+        found = query.filter(version=int(text)).first()
+    else:
+        found = query.filter(semver=text).first() if text else None
+    if found is None:
+        raise NotFoundError(f"Model Version (name={model.name}, version={text}) not found")
+    return found
+
+
+def model_version_get_by_alias(*, model: Model, alias: str) -> ModelVersion:
+    row = ModelAlias.objects.select_related("version__model").filter(model=model, name=alias).first()
+    if row is None:
+        # The reference answers INVALID_PARAMETER_VALUE (not RESOURCE_DOES_NOT_EXIST) for a missing alias.
+        raise InvalidValueError(f"Registered model alias {alias} not found.")
+    return row.version
+
+
+def model_version_for_candidate(*, candidate: Candidate) -> list[ModelVersion]:
+    """Versions promoted from a candidate (for the candidate page's back link)."""
+    return list(
+        ModelVersion.objects.select_related("model").filter(candidate=candidate).order_by("-created_at")
+    )
+
+
+# --------------------------------------------------------------------------- search
+
+
+def _like_regex(pattern: str) -> str:
+    # SQL LIKE → an anchored regex, portable across PostgreSQL and SQLite (Django emulates REGEXP there).
+    out = []
+    for ch in pattern:
+        out.append(".*" if ch == "%" else "." if ch == "_" else re.escape(ch))
+    return "^" + "".join(out) + "$"
+
+
+def _compare(field: str, op: str, value) -> Q:
+    lookups = {"=": "exact", "<": "lt", "<=": "lte", ">": "gt", ">=": "gte", "IN": "in"}
+    if op == "LIKE":
+        return Q(**{f"{field}__regex": _like_regex(value)})
+    if op == "ILIKE":
+        return Q(**{f"{field}__iregex": _like_regex(value)})
+    if op == "!=":
+        return ~Q(**{field: value})
+    return Q(**{f"{field}__{lookups[op]}": value})
+
+
+def _tag_exists(metadata_model, parent_field: str, key: str, op: str, value) -> Q:
+    subquery = metadata_model.objects.filter(Q(**{parent_field: OuterRef("pk")}), name=key).filter(
+        _compare("value", op, value)
+    )
+    return Q(Exists(subquery))
+
+
+_MODEL_FIELDS = {"name": "name"}
+_VERSION_FIELDS = {"name": "model__name", "run_id": "run_id", "source": "source", "version": "version"}
+
+
+def _where(clauses: list[Clause], fields: dict[str, str], metadata_model, parent_field: str) -> Q:
+    q = Q()
+    for clause in clauses:
+        if clause.field.startswith("tag:"):
+            q &= _tag_exists(metadata_model, parent_field, clause.field[4:], clause.op, clause.value)
+        elif clause.field in fields:
+            q &= _compare(fields[clause.field], clause.op, clause.value)
+        else:
+            raise InvalidValueError(f"Invalid attribute key '{clause.field}' specified.")
+    return q
+
+
+def _versions_prefetch() -> Prefetch:
+    return Prefetch(
+        "versions",
+        queryset=ModelVersion.objects.prefetch_related("metadata", "aliases").order_by("-version"),
+    )
+
+
+def model_search(
+    *, project: Project, clauses: list[Clause], order_by: list[tuple[str, bool]], offset: int, limit: int
+) -> tuple[list[Model], bool]:
+    """Models matching every clause, ordered by (field, ascending) pairs (name, created, updated), then name.
+
+    Returns one page and whether more follow. Tags, aliases and versions come prefetched.
+    """
+    fields = {"name": "name", "created": "created_at", "updated": "updated_at"}
+    ordering = [("" if asc else "-") + fields[f] for f, asc in order_by] + ["name", "pk"]
+    rows = list(
+        Model.objects.filter(project=project)
+        .filter(_where(clauses, _MODEL_FIELDS, ModelMetadata, "model"))
+        .order_by(*ordering)
+        .prefetch_related("metadata", "aliases__version", _versions_prefetch())[offset : offset + limit + 1]
+    )
+    return rows[:limit], len(rows) > limit
+
+
+def model_version_search(
+    *, project: Project, clauses: list[Clause], order_by: list[tuple[str, bool]], offset: int, limit: int
+) -> tuple[list[ModelVersion], bool]:
+    fields = {"name": "model__name", "version": "version", "created": "created_at", "updated": "updated_at"}
+    ordering = [("" if asc else "-") + fields[f] for f, asc in order_by] + ["model__name", "-version"]
+    rows = list(
+        ModelVersion.objects.filter(model__project=project)
+        .filter(_where(clauses, _VERSION_FIELDS, ModelVersionMetadata, "version"))
+        .select_related("model")
+        .prefetch_related("metadata", "aliases")
+        .order_by(*ordering)[offset : offset + limit + 1]
+    )
+    return rows[:limit], len(rows) > limit
+
+
+def model_with_details(*, model: Model) -> Model:
+    """The model again with tags, aliases and versions (with their tags and aliases) prefetched."""
+    return Model.objects.prefetch_related("metadata", "aliases__version", _versions_prefetch()).get(
+        pk=model.pk
+    )
+
+
+def latest_versions(model: Model, stages: list[str] | None = None) -> list[ModelVersion]:
+    """MLflow's get-latest-versions: the highest version per stage (all stages when none are given).
+
+    Uses prefetched `versions` when present.
+    """
+    wanted = {s.lower() for s in stages} if stages else None
+    if wanted is not None:
+        valid = {s.value.lower() for s in Stage}
+        bad = wanted - valid
+        if bad:
+            raise InvalidValueError(f"Invalid Model Version stage: {sorted(bad)[0]}.")
+    best: dict[str, ModelVersion] = {}
+    for version in model.versions.all():
+        if wanted is not None and version.stage.lower() not in wanted:
+            continue
+        if version.stage not in best or version.version > best[version.stage].version:
+            best[version.stage] = version
+    return sorted(best.values(), key=lambda v: v.version)
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def model_list_for_page(*, project: Project) -> QuerySet[Model]:
+    """Models for the list page with their versions count and latest version number, newest activity first."""
+    return (
+        Model.objects.filter(project=project)
+        .annotate(versions_count=Count("versions"), latest_version_number=Max("versions__version"))
+        .order_by("-updated_at", "name")
+    )
+
+
+def latest_semver_for_models(models: list[Model]) -> dict[int, ModelVersion]:
+    """model pk → its highest version, in one query."""
+    wanted = [(m.pk, m.latest_version_number) for m in models if getattr(m, "latest_version_number", None)]
+    if not wanted:
+        return {}
+    q = Q()
+    for pk, number in wanted:
+        q |= Q(model_id=pk, version=number)
+    return {v.model_id: v for v in ModelVersion.objects.filter(q)}
+
+
+def model_versions_for_page(*, model: Model) -> QuerySet[ModelVersion]:
+    return (
+        ModelVersion.objects.filter(model=model)
+        .select_related("candidate__experiment")
+        .prefetch_related("aliases")
+        .order_by("-version")
+    )
+
+
+def candidate_for_promote(*, project: Project, candidate_id: str) -> Candidate:
+    """A candidate of the project by its database id or its run id (32 hex)."""
+    text = (candidate_id or "").strip()
+    query = Candidate.objects.select_related("experiment").filter(project=project)
+    found = None
+    if text.isdigit():
+        found = query.filter(pk=int(text)).first()
+    elif re.fullmatch(r"[0-9a-fA-F]{32}", text):
+        found = query.filter(eid=text).first()
+    if found is None:
+        raise NotFoundError("Candidate not found")
+    return found
