@@ -1,3 +1,249 @@
-"""MLflow runs endpoints (filled in by its issue)."""
+"""MLflow runs endpoints (service.proto: CreateRun … SearchRuns, LogInputs, LogModel)."""
 
-urlpatterns: list = []
+import json
+
+from django.urls import path
+
+from candidates import search, selectors, services
+from candidates.models import CandidateMetadata
+from experiments.services import experiment_default_ensure
+from projects.errors import InvalidValueError
+
+from .base import mlflow_endpoint
+from .errors import MlflowError
+from .serializers import (
+    field_float,
+    field_int,
+    field_list,
+    field_str,
+    invalid,
+    key_values,
+    missing,
+    run_id_from,
+    run_info_json,
+    run_json,
+)
+
+BASE = "api/2.0/mlflow/runs/"
+MAX_METRICS_PER_BATCH = 1000
+MAX_PARAMS_TAGS_PER_BATCH = 100
+MAX_ENTITIES_PER_BATCH = 1000
+MAX_BATCH_REQUEST_BYTES = 1_000_000
+LOGGED_MODELS_TAG = "mlflow.log-model.history"
+
+
+def _candidate(ctx, data, *, with_data=False):
+    return selectors.candidate_get_for_project(
+        project=ctx.project, run_id=run_id_from(data), with_data=with_data
+    )
+
+
+def _run_body(ctx, candidate) -> dict:
+    fresh = selectors.candidate_get_for_project(project=ctx.project, run_id=candidate.run_id, with_data=True)
+    return {"run": run_json(fresh)}
+
+
+def metric_parse(item: dict, path: str, *, timestamp_required: bool) -> tuple[str, float, int, int]:
+    """One metric as `(name, value, timestamp, step)`, with the reference's checks and messages."""
+    key = field_str(item, "key")
+    if key is None:
+        raise missing(f"{path}key" if path else "key")
+    value = field_float(item, "value")
+    if value is None:
+        raise missing(f"{path}value")
+    timestamp = field_int(item, "timestamp", required=timestamp_required, default=0)
+    if timestamp < 0:
+        raise invalid(
+            f"{path}timestamp",
+            timestamp,
+            f"metric '{key}' (value={value}). Timestamp must be a nonnegative long",
+        )
+    return key, value, timestamp, field_int(item, "step", default=0)
+
+
+@mlflow_endpoint(("POST",), write=True)
+def run_create(request, ctx, data):
+    from experiments.selectors import experiment_get_for_project
+
+    experiment_id = field_str(data, "experiment_id") or "0"
+    if experiment_id == "0":
+        experiment_default_ensure(project=ctx.project)
+    experiment = experiment_get_for_project(project=ctx.project, experiment_id=experiment_id)
+    candidate = services.candidate_create(
+        experiment=experiment,
+        user=ctx.user,
+        user_name=field_str(data, "user_id", default="") or getattr(ctx.user, "username", ""),
+        start_time=field_int(data, "start_time"),
+        name=field_str(data, "run_name", default=""),
+        metadata=key_values(data, "tags"),
+    )
+    return _run_body(ctx, candidate)
+
+
+@mlflow_endpoint(("GET",))
+def run_get(request, ctx, data):
+    return {"run": run_json(_candidate(ctx, data, with_data=True))}
+
+
+@mlflow_endpoint(("POST",), write=True)
+def run_update(request, ctx, data):
+    candidate = services.candidate_update(
+        candidate=_candidate(ctx, data),
+        status=field_str(data, "status"),
+        end_time=field_int(data, "end_time"),
+        name=field_str(data, "run_name"),
+    )
+    return {"run_info": run_info_json(candidate)}
+
+
+@mlflow_endpoint(("POST",), write=True)
+def run_delete(request, ctx, data):
+    services.candidate_delete(candidate=_candidate(ctx, data))
+    return {}
+
+
+@mlflow_endpoint(("POST",), write=True)
+def run_restore(request, ctx, data):
+    services.candidate_restore(candidate=_candidate(ctx, data))
+    return {}
+
+
+@mlflow_endpoint(("POST",), write=True)
+def run_log_metric(request, ctx, data):
+    metric = metric_parse(data, "", timestamp_required=True)
+    services.candidate_log_batch(candidate=_candidate(ctx, data), metrics=[metric])
+    return {}
+
+
+@mlflow_endpoint(("POST",), write=True)
+def run_log_parameter(request, ctx, data):
+    key = field_str(data, "key", required=True)
+    value = field_str(data, "value", default="")
+    services.candidate_log_batch(candidate=_candidate(ctx, data), params=[(key, value)])
+    return {}
+
+
+@mlflow_endpoint(("POST",), write=True)
+def run_set_tag(request, ctx, data):
+    key = field_str(data, "key", required=True)
+    value = field_str(data, "value", default="")
+    services.candidate_metadata_set(candidate=_candidate(ctx, data), name=key, value=value)
+    return {}
+
+
+@mlflow_endpoint(("POST",), write=True)
+def run_delete_tag(request, ctx, data):
+    key = field_str(data, "key", required=True)
+    services.candidate_metadata_delete(candidate=_candidate(ctx, data), name=key)
+    return {}
+
+
+@mlflow_endpoint(("POST",), write=True)
+def run_log_batch(request, ctx, data):
+    if len(request.body) > MAX_BATCH_REQUEST_BYTES:
+        raise MlflowError(
+            f"Batched logging API requests must be at most {MAX_BATCH_REQUEST_BYTES} bytes, got a request of "
+            f"size {len(request.body)}."
+        )
+    raw_metrics = field_list(data, "metrics")
+    params = key_values(data, "params")
+    tags = key_values(data, "tags")
+    for kind, limit, count in (
+        ("metrics", MAX_METRICS_PER_BATCH, len(raw_metrics)),
+        ("params", MAX_PARAMS_TAGS_PER_BATCH, len(params)),
+        ("tags", MAX_PARAMS_TAGS_PER_BATCH, len(tags)),
+        ("metrics, params, and tags", MAX_ENTITIES_PER_BATCH, len(raw_metrics) + len(params) + len(tags)),
+    ):
+        if count > limit:
+            raise MlflowError(
+                f"A batch logging request can contain at most {limit} {kind}. Got {count} {kind}. Please split "
+                f"up {kind} across multiple requests and try again."
+            )
+    metrics = []
+    for index, item in enumerate(raw_metrics):
+        if not isinstance(item, dict):
+            raise invalid(f"metrics[{index}]", item)
+        metrics.append(metric_parse(item, f"metrics[{index}].", timestamp_required=False))
+    candidate = _candidate(ctx, data)
+    services.candidate_log_batch(candidate=candidate, metrics=metrics, params=params, tags=tags)
+    return {}
+
+
+@mlflow_endpoint(("POST", "GET"))
+def run_search(request, ctx, data):
+    candidates, token = search.candidate_search(
+        project=ctx.project,
+        experiment_ids=field_list(data, "experiment_ids"),
+        filter_string=field_str(data, "filter", default=""),
+        order_by=field_list(data, "order_by"),
+        view_type=field_str(data, "run_view_type", default="ACTIVE_ONLY"),
+        max_results=field_int(data, "max_results", default=1000),
+        page_token=field_str(data, "page_token"),
+    )
+    body = {"runs": [run_json(c) for c in candidates]}
+    if token:
+        body["next_page_token"] = token
+    return body
+
+
+def _dataset_parse(item, index: int) -> dict:
+    if not isinstance(item, dict) or not isinstance(item.get("dataset"), dict):
+        raise invalid(f"datasets[{index}]", item)
+    dataset = item["dataset"]
+    out = {
+        "name": field_str(dataset, "name", required=True),
+        "digest": field_str(dataset, "digest", required=True),
+        "source_type": field_str(dataset, "source_type", default=""),
+        "source": field_str(dataset, "source", default=""),
+        "schema": field_str(dataset, "schema", default=""),
+        "profile": field_str(dataset, "profile", default=""),
+        "tags": [{"key": k, "value": v} for k, v in key_values(item, "tags")],
+    }
+    for name, limit in (("name", 500), ("digest", 36), ("source", 65535), ("schema", 1048575)):
+        if len(out[name]) > limit:
+            raise InvalidValueError(f"Dataset {name} exceeds the maximum length of {limit}")
+    return out
+
+
+@mlflow_endpoint(("POST",), write=True)
+def run_log_inputs(request, ctx, data):
+    datasets = [_dataset_parse(item, i) for i, item in enumerate(field_list(data, "datasets"))]
+    candidate = _candidate(ctx, data)
+    if datasets:
+        services.candidate_inputs_log(candidate=candidate, datasets=datasets)
+    return {}
+
+
+@mlflow_endpoint(("POST",), write=True)
+def run_log_model(request, ctx, data):
+    """Legacy LogModel: append the model's MLmodel dict to the `mlflow.log-model.history` tag."""
+    candidate = _candidate(ctx, data)
+    model_json = field_str(data, "model_json", required=True)
+    try:
+        model = json.loads(model_json)
+    except ValueError as exc:
+        raise invalid("model_json", model_json[:100], "Value must be a JSON object") from exc
+    if not isinstance(model, dict):
+        raise invalid("model_json", model_json[:100], "Value must be a JSON object")
+    current = CandidateMetadata.objects.filter(candidate=candidate, name=LOGGED_MODELS_TAG).first()
+    history = json.loads(current.value) if current else []
+    history.append(model)
+    services.candidate_metadata_set(candidate=candidate, name=LOGGED_MODELS_TAG, value=json.dumps(history))
+    return {}
+
+
+urlpatterns = [
+    path(BASE + "create", run_create),
+    path(BASE + "get", run_get),
+    path(BASE + "update", run_update),
+    path(BASE + "delete", run_delete),
+    path(BASE + "restore", run_restore),
+    path(BASE + "log-metric", run_log_metric),
+    path(BASE + "log-parameter", run_log_parameter),
+    path(BASE + "set-tag", run_set_tag),
+    path(BASE + "delete-tag", run_delete_tag),
+    path(BASE + "log-batch", run_log_batch),
+    path(BASE + "search", run_search),
+    path(BASE + "log-inputs", run_log_inputs),
+    path(BASE + "log-model", run_log_model),
+]

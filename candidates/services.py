@@ -1,0 +1,369 @@
+"""Writes for candidates (MLflow runs): create, update, delete/restore, log batch, metadata, inputs.
+
+Each public function is one transaction. Validation follows MLflow's reference server (mlflow/utils/validation.py):
+keys up to 250 characters of `[/\\w.\\- :]`, param values truncated to 6000 characters, tag values to 8000.
+"""
+
+import math
+import posixpath
+import random
+import re
+import time
+from collections.abc import Iterable, Sequence
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from ci_integration.services import ci_link_candidate_from_metadata
+from experiments.models import Experiment, Lifecycle
+from projects.errors import InvalidValueError, NotFoundError
+from projects.services import internal_id_next
+
+from .models import (
+    Candidate,
+    CandidateInput,
+    CandidateLatestMetric,
+    CandidateMetadata,
+    CandidateMetric,
+    CandidateParam,
+    Status,
+)
+
+MAX_KEY_LENGTH = 250
+MAX_PARAM_VALUE_LENGTH = 6000
+MAX_TAG_VALUE_LENGTH = 8000
+RUN_NAME_TAG = "mlflow.runName"
+INSERT_CHUNK = 500  # rows per INSERT statement: stays under SQLite's bound-parameter limit
+_KEY_RE = re.compile(r"^[/\w.\- :]*$")
+
+_ADJECTIVES = (
+    "able amazing bold brave bright calm clean clever cool crisp curious dapper daring eager fast fearless "
+    "gentle glad grand happy honest hopeful keen kind lively loud lucky merry mighty modest neat nimble noble "
+    "polite proud quick quiet rare rebel shy silent sincere smart snappy sneaky stylish sunny swift tasteful "
+    "thoughtful unique upbeat vivid wise witty youthful zealous"
+).split()
+_NOUNS = (
+    "ant ape asp auk bass bat bear bee bird boar bug calf carp cat chimp cod colt conch cow crab crane croc crow "
+    "cub deer doe dog dove duck eel elk fawn finch fish flea fly foal fowl fox frog gnat gnu goat goose grouse "
+    "grub gull hare hawk hen hog horse hound jay kit kite koi lamb lark loon lynx mare midge mink mole moose "
+    "moth mouse mule newt owl ox panda perch pig pug quail ram rat ray robin roo rook seal shad shark sheep "
+    "shoat shrew skink slug smelt snail snake squid stag stork swan toad trout wasp whale wolf worm wren yak zebra"
+).split()
+
+
+def candidate_nickname() -> str:
+    """A readable random name like MLflow's (`adjective-noun-123`)."""
+    return f"{random.choice(_ADJECTIVES)}-{random.choice(_NOUNS)}-{random.randint(0, 999)}"
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+# ---------------------------------------------------------------- validation
+
+
+def key_check(name, what: str = "key") -> str:
+    if name is None or name == "":
+        raise InvalidValueError(f"Missing value for required parameter '{what}'.")
+    if not isinstance(name, str):
+        raise InvalidValueError(f"Invalid value {name!r} for parameter '{what}' supplied.")
+    if not _KEY_RE.match(name):
+        raise InvalidValueError(
+            f"Invalid value \"{name}\" for parameter '{what}' supplied: Names may only contain alphanumerics, "
+            "underscores (_), dashes (-), periods (.), spaces ( ), colon(:) and slashes (/)."
+        )
+    norm = posixpath.normpath(name)
+    if norm != name or norm == "." or norm.startswith("..") or norm.startswith("/"):
+        raise InvalidValueError(
+            f"Invalid value \"{name}\" for parameter '{what}' supplied: Names may be treated as files in certain "
+            f"cases, and must not resolve to other names when treated as such. This name would resolve to {norm!r}"
+        )
+    if len(name) > MAX_KEY_LENGTH:
+        raise InvalidValueError(f"'{what}' exceeds the maximum length of {MAX_KEY_LENGTH} characters")
+    return name
+
+
+def _active_check(candidate: Candidate) -> None:
+    if candidate.lifecycle != Lifecycle.ACTIVE:
+        raise InvalidValueError(
+            f"The run {candidate.run_id} must be in the 'active' state. Current state is {candidate.lifecycle}."
+        )
+
+
+def _sort_value(value: float) -> float:
+    # MLflow stores NaN as 0 (with an is_nan flag) and compares that 0 when choosing the latest value.
+    return 0.0 if math.isnan(value) else value
+
+
+# ---------------------------------------------------------------- candidates
+
+
+def candidate_create(
+    *,
+    experiment: Experiment,
+    user=None,
+    user_name: str = "",
+    start_time: int | None = None,
+    name: str = "",
+    metadata: Iterable[tuple[str, str]] = (),
+) -> Candidate:
+    """Create a RUNNING candidate; its name comes from `name`, else the mlflow.runName tag, else a nickname."""
+    if experiment.lifecycle != Lifecycle.ACTIVE:
+        raise InvalidValueError(
+            f"The experiment {experiment.iid} must be in the 'active' state. Current state is deleted."
+        )
+    pairs = _metadata_pairs(metadata)
+    tag_name = pairs.get(RUN_NAME_TAG)
+    if name and tag_name and name != tag_name:
+        raise InvalidValueError(
+            f"Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values "
+            f"(run_name='{name}', mlflow.runName='{tag_name}')."
+        )
+    name = name or tag_name or candidate_nickname()
+    pairs[RUN_NAME_TAG] = name
+    with transaction.atomic():
+        candidate = Candidate.objects.create(
+            experiment=experiment,
+            project_id=experiment.project_id,
+            iid=internal_id_next(scope="candidate", scope_id=experiment.pk),
+            name=name,
+            user=user,
+            user_name=user_name or "",
+            start_time=now_ms() if start_time is None else start_time,
+            status=Status.RUNNING,
+        )
+        _metadata_upsert(candidate, pairs)
+    candidate.experiment = experiment
+    return candidate
+
+
+def candidate_update(
+    *, candidate: Candidate, status: str | None = None, end_time: int | None = None, name: str | None = None
+) -> Candidate:
+    """Update status / end time / name; a new name is mirrored into the mlflow.runName tag."""
+    _active_check(candidate)
+    fields = ["updated_at"]
+    if status:
+        if status not in Status.values:
+            raise InvalidValueError(f"Invalid value {status!r} for parameter 'status' supplied.")
+        candidate.status = status
+        fields.append("status")
+    if end_time is not None:
+        candidate.end_time = end_time
+        fields.append("end_time")
+    with transaction.atomic():
+        if name:
+            candidate.name = name
+            fields.append("name")
+            _metadata_upsert(candidate, {RUN_NAME_TAG: name})
+        candidate.save(update_fields=fields)
+    return candidate
+
+
+def candidate_delete(*, candidate: Candidate) -> Candidate:
+    candidate.lifecycle = Lifecycle.DELETED
+    candidate.save(update_fields=["lifecycle", "updated_at"])
+    return candidate
+
+
+def candidate_restore(*, candidate: Candidate) -> Candidate:
+    candidate.lifecycle = Lifecycle.ACTIVE
+    candidate.save(update_fields=["lifecycle", "updated_at"])
+    return candidate
+
+
+# ---------------------------------------------------------------- logging
+
+
+def candidate_log_batch(
+    *,
+    candidate: Candidate,
+    metrics: Sequence[tuple[str, float, int, int]] = (),
+    params: Sequence[tuple[str, str]] = (),
+    tags: Sequence[tuple[str, str]] = (),
+) -> None:
+    """Log metrics `(name, value, timestamp_ms, step)`, params `(name, value)` and tags `(name, value)` at once.
+
+    All or nothing: a changed param value raises InvalidValueError and nothing from the call is written.
+    """
+    _active_check(candidate)
+    for name, *_ in metrics:
+        key_check(name, "name")
+    params = _params_normalise(params)
+    pairs = _metadata_pairs(tags)
+    with transaction.atomic():
+        if params:
+            _params_insert(candidate, params)
+        if metrics:
+            _metrics_insert(candidate.pk, metrics)
+            _latest_metrics_upsert(candidate.pk, metrics)
+        if pairs:
+            _metadata_upsert(candidate, pairs)
+    if pairs:
+        _ci_link_on_commit(candidate.pk, list(pairs))
+
+
+def candidate_metadata_set(*, candidate: Candidate, name: str, value: str) -> None:
+    candidate_log_batch(candidate=candidate, tags=[(name, value)])
+
+
+def candidate_metadata_delete(*, candidate: Candidate, name: str) -> None:
+    _active_check(candidate)
+    deleted, _ = CandidateMetadata.objects.filter(candidate=candidate, name=name).delete()
+    if not deleted:
+        raise NotFoundError(f"No tag with name: {name} in run with id {candidate.run_id}")
+
+
+def candidate_inputs_log(*, candidate: Candidate, datasets: Sequence[dict]) -> None:
+    """Store dataset inputs; the same (name, digest) logged again is kept once, as in MLflow."""
+    _active_check(candidate)
+    rows = [
+        CandidateInput(
+            candidate=candidate,
+            name=d["name"],
+            digest=d["digest"],
+            source_type=d.get("source_type") or "",
+            source=d.get("source") or "",
+            schema=d.get("schema") or "",
+            profile=d.get("profile") or "",
+            tags=list(d.get("tags") or []),
+        )
+        for d in datasets
+    ]
+    CandidateInput.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+# ---------------------------------------------------------------- internals
+
+
+def _metadata_pairs(tags: Iterable[tuple[str, str]]) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for name, value in tags:
+        key_check(name)
+        value = "" if value is None else str(value)
+        pairs[name] = value[:MAX_TAG_VALUE_LENGTH]  # the reference truncates long tag values
+    return pairs
+
+
+def _params_normalise(params: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    seen: set[str] = set()
+    dupes: list[str] = []
+    out = []
+    for name, value in params:
+        key_check(name)
+        if name in seen:
+            dupes.append(name)
+        seen.add(name)
+        out.append((name, ("" if value is None else str(value))[:MAX_PARAM_VALUE_LENGTH]))
+    if dupes:
+        raise InvalidValueError(
+            f"Duplicate parameter keys have been submitted: {dupes}. Please ensure the request contains only "
+            "one param value per param key."
+        )
+    return out
+
+
+def _params_insert(candidate: Candidate, params: list[tuple[str, str]]) -> None:
+    # Insert-or-ignore, then compare with what is stored: a concurrent writer's first value wins, and a
+    # different value rolls back the whole call.
+    CandidateParam.objects.bulk_create(
+        [CandidateParam(candidate=candidate, name=n, value=v) for n, v in params], ignore_conflicts=True
+    )
+    stored = dict(
+        CandidateParam.objects.filter(candidate=candidate, name__in=[n for n, _ in params]).values_list(
+            "name", "value"
+        )
+    )
+    for name, value in params:
+        if stored.get(name) != value:
+            raise InvalidValueError(
+                f"Changing param values is not allowed. Param with key='{name}' was already logged with "
+                f"value='{stored.get(name)}' for run ID='{candidate.run_id}'. Attempted logging new value "
+                f"'{value}'."
+            )
+
+
+def _metadata_upsert(candidate: Candidate, pairs: dict[str, str]) -> None:
+    CandidateMetadata.objects.bulk_create(
+        [CandidateMetadata(candidate=candidate, name=n, value=v) for n, v in sorted(pairs.items())],
+        update_conflicts=True,
+        unique_fields=["candidate", "name"],
+        update_fields=["value"],
+    )
+    if RUN_NAME_TAG in pairs and pairs[RUN_NAME_TAG] != candidate.name:
+        candidate.name = pairs[RUN_NAME_TAG]
+        Candidate.objects.filter(pk=candidate.pk).update(name=candidate.name, updated_at=timezone.now())
+
+
+def _ci_link_on_commit(candidate_id: int, names: list[str]) -> None:
+    def link():
+        try:
+            ci_link_candidate_from_metadata(candidate_id=candidate_id, names=names)
+        except Exception:  # noqa: BLE001 - linking CI must never fail the MLflow call that set the tag
+            import logging
+
+            logging.getLogger(__name__).exception("CI link failed for candidate %s", candidate_id)
+
+    transaction.on_commit(link)
+
+
+def _columns(model, names: Sequence[str]) -> str:
+    qn = connection.ops.quote_name
+    return ", ".join(qn(model._meta.get_field(n).column) for n in names)
+
+
+def _metrics_insert(candidate_id: int, metrics: Sequence[tuple[str, float, int, int]]) -> None:
+    """History rows as multi-row INSERTs built from tuples (no model instances: this is the hot path)."""
+    qn = connection.ops.quote_name
+    head = f"INSERT INTO {qn(CandidateMetric._meta.db_table)} "
+    head += f"({_columns(CandidateMetric, ['candidate', 'name', 'value', 'step', 'timestamp'])}) VALUES "
+    with connection.cursor() as cursor:
+        for start in range(0, len(metrics), INSERT_CHUNK):
+            chunk = metrics[start : start + INSERT_CHUNK]
+            params: list = []
+            for name, value, timestamp, step in chunk:
+                params += (candidate_id, name, value, step, timestamp)
+            cursor.execute(head + ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk)), params)
+
+
+def _latest_metrics_upsert(candidate_id: int, metrics: Sequence[tuple[str, float, int, int]]) -> None:
+    """Keep the latest value per name by MLflow's rule (max step, then timestamp, then value; NaN counts as 0).
+
+    One INSERT ... ON CONFLICT DO UPDATE ... WHERE (tuple comparison): the database decides under the row lock,
+    so concurrent writers cannot lose a newer value. Rows go in name order so writers lock in the same order.
+    """
+    best: dict[str, tuple[str, float, int, int]] = {}
+    for metric in metrics:
+        name, value, timestamp, step = metric
+        current = best.get(name)
+        if current is None or (step, timestamp, _sort_value(value)) > (
+            current[3],
+            current[2],
+            _sort_value(current[1]),
+        ):
+            best[name] = metric
+    rows = [best[name] for name in sorted(best)]
+    qn = connection.ops.quote_name
+    table = qn(CandidateLatestMetric._meta.db_table)
+    cols = ["candidate", "name", "value", "step", "timestamp"]
+    c = {n: qn(CandidateLatestMetric._meta.get_field(n).column) for n in cols}
+    nan_zero = "CASE WHEN {v} = %s THEN 0 ELSE {v} END"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), INSERT_CHUNK):
+            chunk = rows[start : start + INSERT_CHUNK]
+            params: list = []
+            for name, value, timestamp, step in chunk:
+                params += (candidate_id, name, value, step, timestamp)
+            sql = (
+                f"INSERT INTO {table} AS cur ({_columns(CandidateLatestMetric, cols)}) VALUES "
+                + ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
+                + f" ON CONFLICT ({c['candidate']}, {c['name']}) DO UPDATE SET {c['value']} = EXCLUDED.{c['value']},"
+                f" {c['step']} = EXCLUDED.{c['step']}, {c['timestamp']} = EXCLUDED.{c['timestamp']}"
+                f" WHERE (EXCLUDED.{c['step']}, EXCLUDED.{c['timestamp']}, "
+                + nan_zero.format(v=f"EXCLUDED.{c['value']}")
+                + f") > (cur.{c['step']}, cur.{c['timestamp']}, "
+                + nan_zero.format(v=f"cur.{c['value']}")
+                + ")"
+            )
+            cursor.execute(sql, [*params, math.nan, math.nan])

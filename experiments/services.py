@@ -1,0 +1,142 @@
+"""Writes for experiments: create, rename, delete/restore, metadata (MLflow experiment tags)."""
+
+from collections.abc import Iterable
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from projects.errors import AlreadyExistsError, InvalidValueError, NotFoundError
+from projects.models import Project
+from projects.services import internal_id_next
+
+from .models import Experiment, ExperimentMetadata, Lifecycle
+
+MAX_NAME_LENGTH = 500
+MAX_METADATA_NAME_LENGTH = 250
+MAX_METADATA_VALUE_LENGTH = 20000
+DEFAULT_EXPERIMENT_NAME = "Default"
+
+
+def experiment_name_check(name) -> str:
+    if not isinstance(name, str) or name == "":
+        raise InvalidValueError(f"Invalid experiment name: '{name if name is not None else ''}'")
+    if len(name) > MAX_NAME_LENGTH:
+        raise InvalidValueError(f"'name' exceeds the maximum length of {MAX_NAME_LENGTH} characters")
+    return name
+
+
+def experiment_metadata_check(name: str, value: str) -> None:
+    if not name:
+        raise InvalidValueError("Missing value for required parameter 'key'.")
+    if len(name) > MAX_METADATA_NAME_LENGTH:
+        raise InvalidValueError(f"'key' exceeds the maximum length of {MAX_METADATA_NAME_LENGTH} characters")
+    if value is not None and len(value) > MAX_METADATA_VALUE_LENGTH:
+        raise InvalidValueError(
+            f"'value' exceeds the maximum length of {MAX_METADATA_VALUE_LENGTH} characters"
+        )
+
+
+def _already_exists(name: str) -> AlreadyExistsError:
+    return AlreadyExistsError(f"Experiment(name={name}) already exists.")
+
+
+def experiment_create(
+    *,
+    project: Project,
+    name: str,
+    user=None,
+    metadata: Iterable[tuple[str, str]] = (),
+    iid: int | None = None,
+) -> Experiment:
+    """Create an experiment; a taken name (also by a concurrent request) raises AlreadyExistsError."""
+    experiment_name_check(name)
+    pairs = dict(metadata)
+    for key, value in pairs.items():
+        experiment_metadata_check(key, value)
+    if Experiment.objects.filter(project=project, name=name).exists():
+        raise _already_exists(name)
+    try:
+        with transaction.atomic():
+            if iid is None:
+                iid = internal_id_next(scope="experiment", scope_id=project.pk)
+            experiment = Experiment.objects.create(project=project, iid=iid, name=name, user=user)
+            ExperimentMetadata.objects.bulk_create(
+                ExperimentMetadata(experiment=experiment, name=k, value=v) for k, v in pairs.items()
+            )
+    except IntegrityError as exc:
+        # The unique (project, name) constraint decides a race between two creators.
+        raise _already_exists(name) from exc
+    return experiment
+
+
+def experiment_default_ensure(*, project: Project) -> Experiment | None:
+    """MLflow clients fall back to experiment "0" ("Default"); create it on first use, like the reference."""
+    existing = Experiment.objects.filter(project=project, iid=0).first()
+    if existing is not None:
+        return existing
+    try:
+        return experiment_create(project=project, name=DEFAULT_EXPERIMENT_NAME, iid=0)
+    except AlreadyExistsError:
+        return Experiment.objects.filter(project=project, iid=0).first()
+
+
+def experiment_rename(*, experiment: Experiment, name: str) -> Experiment:
+    experiment_name_check(name)
+    if experiment.lifecycle != Lifecycle.ACTIVE:
+        raise InvalidValueError("Cannot rename a non-active experiment.")
+    if name == experiment.name:
+        return experiment
+    if Experiment.objects.filter(project_id=experiment.project_id, name=name).exists():
+        raise _already_exists(name)
+    try:
+        with transaction.atomic():
+            Experiment.objects.filter(pk=experiment.pk).update(name=name, updated_at=timezone.now())
+    except IntegrityError as exc:
+        raise _already_exists(name) from exc
+    experiment.name = name
+    return experiment
+
+
+def _lifecycle_set(experiment: Experiment, lifecycle: str) -> Experiment:
+    experiment.lifecycle = lifecycle
+    experiment.save(update_fields=["lifecycle", "updated_at"])
+    return experiment
+
+
+def experiment_delete(*, experiment: Experiment) -> Experiment:
+    """Soft delete (MLflow's lifecycle_stage 'deleted'); the experiment's candidates stay readable."""
+    if experiment.iid == 0:
+        raise InvalidValueError(
+            "Cannot delete the default experiment '0'. This is an internally reserved ID."
+        )
+    return _lifecycle_set(experiment, Lifecycle.DELETED)
+
+
+def experiment_restore(*, experiment: Experiment) -> Experiment:
+    return _lifecycle_set(experiment, Lifecycle.ACTIVE)
+
+
+def experiment_metadata_set(*, experiment: Experiment, name: str, value: str) -> None:
+    experiment_metadata_check(name, value)
+    if experiment.lifecycle != Lifecycle.ACTIVE:
+        raise InvalidValueError(
+            f"The experiment {experiment.iid} must be in the 'active' state. Current state is deleted."
+        )
+    with transaction.atomic():
+        ExperimentMetadata.objects.bulk_create(
+            [ExperimentMetadata(experiment=experiment, name=name, value=value)],
+            update_conflicts=True,
+            unique_fields=["experiment", "name"],
+            update_fields=["value"],
+        )
+        Experiment.objects.filter(pk=experiment.pk).update(updated_at=timezone.now())
+
+
+def experiment_metadata_delete(*, experiment: Experiment, name: str) -> None:
+    if experiment.lifecycle != Lifecycle.ACTIVE:
+        raise InvalidValueError(
+            f"The experiment {experiment.iid} must be in the 'active' state. Current state is deleted."
+        )
+    deleted, _ = ExperimentMetadata.objects.filter(experiment=experiment, name=name).delete()
+    if not deleted:
+        raise NotFoundError(f"No tag with name: {name} in experiment with id {experiment.iid}")

@@ -1,0 +1,207 @@
+"""MLflow wire shapes: request field parsing (MLflow's messages) and domain objects → MLflow JSON (service.proto).
+
+Ids are strings, times are ms since the epoch, NaN/±inf are the protobuf JSON strings "NaN"/"Infinity"/"-Infinity".
+"""
+
+import json
+import math
+
+from .errors import MlflowError
+
+# ---------------------------------------------------------------- requests
+
+
+def missing(name: str) -> MlflowError:
+    return MlflowError(
+        f"Missing value for required parameter '{name}'. See the API docs for more information about request "
+        "parameters."
+    )
+
+
+def invalid(name: str, value, reason: str = "") -> MlflowError:
+    shown = json.dumps(value, default=str)[:200]
+    return MlflowError(
+        f"Invalid value {shown} for parameter '{name}' supplied{': ' + reason if reason else '.'}"
+    )
+
+
+def field_str(data: dict, name: str, *, required: bool = False, default: str | None = None) -> str | None:
+    value = data.get(name)
+    if value is None or (required and value == ""):
+        if required:
+            raise missing(name)
+        return default
+    if isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise invalid(
+            name, value, "Hint: Value was of type '" + type(value).__name__ + "'. Expected a string."
+        )
+    return str(value)
+
+
+def field_int(data: dict, name: str, *, required: bool = False, default: int | None = None) -> int | None:
+    value = data.get(name)
+    if value is None or value == "":
+        if required:
+            raise missing(name)
+        return default
+    if isinstance(value, bool):
+        raise invalid(name, value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            pass
+    raise invalid(name, value, "Value must be a 64-bit integer.")
+
+
+_SPECIAL_FLOATS = {
+    "nan": math.nan,
+    "infinity": math.inf,
+    "-infinity": -math.inf,
+    "inf": math.inf,
+    "-inf": -math.inf,
+}
+
+
+def field_float(data: dict, name: str, *, required: bool = False) -> float | None:
+    value = data.get(name)
+    if value is None or value == "":
+        if required:
+            raise missing(name)
+        return None
+    if isinstance(value, bool):
+        raise invalid(name, value, "Please specify value as a valid double (64-bit floating point)")
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        special = _SPECIAL_FLOATS.get(value.lower())
+        if special is not None:
+            return special
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    raise invalid(name, value, "Please specify value as a valid double (64-bit floating point)")
+
+
+def field_list(data: dict, name: str) -> list:
+    value = data.get(name)
+    if value is None:
+        return []
+    if isinstance(value, str):  # a single GET query value
+        return [value]
+    if not isinstance(value, list):
+        raise invalid(name, value, "Value must be a list.")
+    return value
+
+
+def key_values(data: dict, name: str) -> list[tuple[str, str]]:
+    """MLflow's `[{"key": k, "value": v}]` arrays (tags, params)."""
+    out = []
+    for index, item in enumerate(field_list(data, name)):
+        if not isinstance(item, dict):
+            raise invalid(f"{name}[{index}]", item)
+        key = field_str(item, "key")
+        if key is None:
+            raise missing(f"{name}[{index}].key")
+        out.append((key, field_str(item, "value", default="")))
+    return out
+
+
+def run_id_from(data: dict) -> str:
+    run_id = field_str(data, "run_id") or field_str(data, "run_uuid")
+    if not run_id:
+        raise missing("run_id")
+    return run_id
+
+
+# ---------------------------------------------------------------- responses
+
+
+def float_json(value: float):
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    return value
+
+
+def ms(moment) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def tags_json(rows) -> list[dict]:
+    return [{"key": row.name, "value": row.value} for row in rows]
+
+
+def experiment_json(experiment) -> dict:
+    return {
+        "experiment_id": str(experiment.iid),
+        "name": experiment.name,
+        "artifact_location": experiment.artifact_location,
+        "lifecycle_stage": experiment.lifecycle,
+        "last_update_time": ms(experiment.updated_at),
+        "creation_time": ms(experiment.created_at),
+        "tags": tags_json(experiment.metadata.all()),
+    }
+
+
+def run_info_json(candidate) -> dict:
+    info = {
+        "run_uuid": candidate.run_id,
+        "run_id": candidate.run_id,
+        "run_name": candidate.name,
+        "experiment_id": str(candidate.experiment.iid),
+        "user_id": candidate.user_name,
+        "status": candidate.status,
+        "start_time": candidate.start_time,
+        "artifact_uri": candidate.artifact_uri,
+        "lifecycle_stage": candidate.lifecycle,
+    }
+    if candidate.end_time is not None:
+        info["end_time"] = candidate.end_time
+    return info
+
+
+def dataset_input_json(row) -> dict:
+    dataset = {"name": row.name, "digest": row.digest, "source_type": row.source_type, "source": row.source}
+    if row.schema:
+        dataset["schema"] = row.schema
+    if row.profile:
+        dataset["profile"] = row.profile
+    return {"tags": row.tags or [], "dataset": dataset}
+
+
+def run_json(candidate) -> dict:
+    """A run with data and inputs; expects the candidate's relations prefetched (DATA_RELATIONS)."""
+    return {
+        "info": run_info_json(candidate),
+        "data": {
+            "metrics": [
+                {"key": m.name, "value": float_json(m.value), "timestamp": m.timestamp, "step": m.step}
+                for m in candidate.latest_metrics.all()
+            ],
+            "params": tags_json(candidate.params.all()),
+            "tags": tags_json(candidate.metadata.all()),
+        },
+        "inputs": {"dataset_inputs": [dataset_input_json(row) for row in candidate.inputs.all()]},
+    }
+
+
+def metric_history_json(key: str, rows, next_page_token: str | None = None) -> str:
+    """The get-history body built as text from `(value, timestamp, step)` tuples (100k points stay fast)."""
+    key_json = json.dumps(key)
+    parts = []
+    for value, timestamp, step in rows:
+        number = json.dumps(float_json(value)) if not math.isfinite(value) else repr(value)
+        parts.append(f'{{"key":{key_json},"value":{number},"timestamp":{timestamp},"step":{step}}}')
+    body = '{"metrics":[' + ",".join(parts) + "]"
+    if next_page_token:
+        body += ',"next_page_token":' + json.dumps(next_page_token)
+    return body + "}"
