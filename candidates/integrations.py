@@ -1,0 +1,62 @@
+"""What other apps know about a candidate, for the candidate page and table: artifacts (package registry),
+the CI job (ci_integration), model versions (model_registry). Each part degrades to "nothing" when its app
+has no data, so the pages never depend on those apps' progress. Fixed query count per call.
+"""
+
+from __future__ import annotations
+
+from django.urls import NoReverseMatch, reverse
+
+
+def _reverse(name: str, args: list) -> str:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+def ci_jobs_for(*, candidate_ids: list[int]) -> dict[int, object]:
+    """CI builds of many candidates in one query ({} when the CI app has none)."""
+    if not candidate_ids:
+        return {}
+    try:
+        from ci_integration.models import CiBuild
+    except ImportError:
+        return {}
+    return {b.candidate_id: b for b in CiBuild.objects.filter(candidate_id__in=candidate_ids)}
+
+
+def _artifacts(project, candidate) -> dict:
+    try:
+        from packages_registry.selectors import package_directory_list, package_for_candidate
+    except ImportError:
+        return {}
+    package = package_for_candidate(candidate=candidate)
+    if package is None:
+        return {"package": None, "entries": []}
+    entries = package_directory_list(package=package, prefix="")
+    url = _reverse("packages_registry:package_detail", [project.path, package.pk])
+    return {"package": package, "entries": entries[:200], "url": url or f"/{project.path}/-/packages/"}
+
+
+def _model_versions(project, candidate) -> list[dict]:
+    try:
+        from model_registry.models import ModelVersion
+    except ImportError:
+        return []
+    out = []
+    for version in ModelVersion.objects.select_related("model").filter(candidate=candidate, model__project=project):
+        url = _reverse("model_registry:version_detail", [project.path, version.model_id, version.pk])
+        out.append({"version": version, "url": url or f"/{project.path}/-/ml/models/"})
+    return out
+
+
+def candidate_extras(*, project, candidate) -> dict:
+    """{'artifacts': {...}, 'ci': CiBuild | None, 'model_versions': [...], 'package_name', 'package_version'}."""
+    return {
+        "artifacts": _artifacts(project, candidate),
+        "ci": ci_jobs_for(candidate_ids=[candidate.pk]).get(candidate.pk),
+        "model_versions": _model_versions(project, candidate),
+        "package_name": f"ml_experiment_{candidate.experiment.iid}",
+        "package_version": str(candidate.iid),
+    }

@@ -1,0 +1,354 @@
+"""The candidates table of an experiment page: columns, filter, sort by any column, keyset pages, CSV rows.
+
+Contract (all reads, bounded query counts whatever the number of candidates):
+
+- `table_spec_from_query(*, experiment, query)` reads the page's GET parameters into a `TableSpec`.
+- `table_page(*, spec)` returns one `TablePage` (rows + cursors): 1 query for the page, 1 for its params,
+  1 for its latest metrics.
+- `table_iter_rows(*, spec, chunk)` yields every row of the filtered, sorted view in keyset chunks (CSV export).
+- `table_column_names(*, experiment)` the param and metric names offered as columns.
+
+Sort keys use the search grammar's names: `attributes.start_time`, `attributes.name`, `metrics.<name>`,
+`params.<name>`, ... Every sort orders by (key, id) with NULLs last, so a cursor is the last row's
+(key, id) and the next page is an index-friendly "after this pair" condition instead of an OFFSET.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    ExpressionWrapper,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, NullIf
+
+from experiments.models import Experiment, Lifecycle
+from projects.errors import InvalidValueError
+
+from .models import Candidate, CandidateLatestMetric, CandidateParam
+from .search import candidate_filter_q, search_filter_parse
+
+PAGE_SIZES = (20, 50, 100)
+DEFAULT_PAGE_SIZE = 50
+# Column names are taken from the most recent candidates only, so the column picker costs the same at 100k.
+COLUMN_SAMPLE = 1000
+MAX_DEFAULT_METRICS = 8
+MAX_DEFAULT_PARAMS = 8
+
+BASE_SORTS = {
+    "attributes.start_time": "start_time",
+    "attributes.name": "name",
+    "attributes.status": "status",
+    "attributes.duration": "duration",
+    "attributes.user_id": "user",
+    "attributes.iid": "iid",
+}
+
+
+class TableError(ValueError):
+    """A bad filter, sort key or cursor; the message is safe to show."""
+
+
+@dataclass
+class TableSpec:
+    experiment: Experiment
+    filter_string: str = ""
+    name: str = ""
+    sort: str = "attributes.start_time"
+    descending: bool = True
+    page_size: int = DEFAULT_PAGE_SIZE
+    cursor: str = ""
+    params: list[str] = field(default_factory=list)
+    metrics: list[str] = field(default_factory=list)
+    candidate_ids: list[int] = field(default_factory=list)
+
+    def query_items(self, **overrides) -> list[tuple[str, str]]:
+        """The spec as GET parameters (for links that keep the current view)."""
+        values = {
+            "filter": self.filter_string,
+            "name": self.name,
+            "sort": self.sort,
+            "dir": "desc" if self.descending else "asc",
+            "per_page": str(self.page_size),
+        }
+        values.update(overrides)
+        items = [(k, v) for k, v in values.items() if v not in ("", None)]
+        items += [("col", f"params.{p}") for p in self.params]
+        items += [("col", f"metrics.{m}") for m in self.metrics]
+        return items
+
+
+@dataclass
+class TableRow:
+    candidate: Candidate
+    params: dict[str, str]
+    metrics: dict[str, float]
+
+    @property
+    def duration_ms(self) -> int | None:
+        c = self.candidate
+        if c.start_time is None or c.end_time is None:
+            return None
+        return c.end_time - c.start_time
+
+
+@dataclass
+class TablePage:
+    rows: list[TableRow]
+    next_cursor: str = ""
+    prev_cursor: str = ""
+
+
+def _encode_cursor(value: Any, pk: int, before: bool = False) -> str:
+    raw = json.dumps({"v": value, "id": pk, "b": before}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[Any, int, bool]:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return data["v"], int(data["id"]), bool(data.get("b"))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise TableError("This page link is no longer valid; start from the first page.") from exc
+
+
+def table_column_names(*, experiment: Experiment) -> tuple[list[str], list[str]]:
+    """(param names, metric names) seen on the experiment's most recent candidates, sorted."""
+    recent = (
+        Candidate.objects.filter(experiment=experiment, lifecycle=Lifecycle.ACTIVE)
+        .order_by("-id")
+        .values("id")[:COLUMN_SAMPLE]
+    )
+    params = CandidateParam.objects.filter(candidate_id__in=Subquery(recent)).values_list("name", flat=True)
+    metrics = CandidateLatestMetric.objects.filter(candidate_id__in=Subquery(recent)).values_list(
+        "name", flat=True
+    )
+    return sorted(set(params.distinct())), sorted(set(metrics.distinct()))
+
+
+def table_default_columns(*, experiment: Experiment) -> tuple[list[str], list[str]]:
+    """All metrics and the params whose value varies among the most recent candidates (capped)."""
+    recent = (
+        Candidate.objects.filter(experiment=experiment, lifecycle=Lifecycle.ACTIVE)
+        .order_by("-id")
+        .values("id")[:COLUMN_SAMPLE]
+    )
+    param_counts = (
+        CandidateParam.objects.filter(candidate_id__in=Subquery(recent))
+        .values("name")
+        .annotate(n=Count("value", distinct=True))
+        .order_by("name")
+    )
+    rows = list(param_counts)
+    varying = [r["name"] for r in rows if r["n"] > 1] or [r["name"] for r in rows]
+    metrics = (
+        CandidateLatestMetric.objects.filter(candidate_id__in=Subquery(recent))
+        .values_list("name", flat=True)
+        .distinct()
+    )
+    return varying[:MAX_DEFAULT_PARAMS], sorted(set(metrics))[:MAX_DEFAULT_METRICS]
+
+
+def table_spec_from_query(*, experiment: Experiment, query, default_columns: bool = True) -> TableSpec:
+    """Read GET parameters: filter, name, sort, dir, per_page, cursor, col (repeated), c (candidate ids)."""
+    try:
+        page_size = int(query.get("per_page") or DEFAULT_PAGE_SIZE)
+    except ValueError:
+        page_size = DEFAULT_PAGE_SIZE
+    if page_size not in PAGE_SIZES:
+        page_size = DEFAULT_PAGE_SIZE
+    spec = TableSpec(
+        experiment=experiment,
+        filter_string=(query.get("filter") or "").strip()[:2000],
+        name=(query.get("name") or "").strip()[:500],
+        sort=(query.get("sort") or "attributes.start_time").strip(),
+        descending=(query.get("dir") or "desc") != "asc",
+        page_size=page_size,
+        cursor=query.get("cursor") or "",
+    )
+    cols = query.getlist("col") if hasattr(query, "getlist") else []
+    for col in cols:
+        kind, _, name = col.partition(".")
+        if kind == "params" and name and name not in spec.params:
+            spec.params.append(name)
+        elif kind == "metrics" and name and name not in spec.metrics:
+            spec.metrics.append(name)
+    if not cols and default_columns:
+        spec.params, spec.metrics = table_default_columns(experiment=experiment)
+    ids = query.getlist("c") if hasattr(query, "getlist") else []
+    spec.candidate_ids = [int(i) for i in ids if str(i).isdigit()][:1000]
+    return spec
+
+
+def _sort_expression(sort: str):
+    kind, _, name = sort.partition(".")
+    if kind == "metrics" and name:
+        latest = CandidateLatestMetric.objects.filter(candidate=OuterRef("pk"), name=name)
+        return Subquery(latest.values("value")[:1])
+    if kind == "params" and name:
+        return Subquery(CandidateParam.objects.filter(candidate=OuterRef("pk"), name=name).values("value")[:1])
+    column = BASE_SORTS.get(sort)
+    if column is None:
+        raise TableError(f"Cannot sort by {sort!r}.")
+    if column == "duration":
+        return ExpressionWrapper(F("end_time") - F("start_time"), output_field=BigIntegerField())
+    if column == "user":
+        return Coalesce(NullIf(F("user_name"), Value("")), F("user__username"))
+    return F(column)
+
+
+def _apply_filter(qs: QuerySet, spec: TableSpec) -> QuerySet:
+    if spec.filter_string:
+        try:
+            qs = qs.filter(candidate_filter_q(search_filter_parse(spec.filter_string)))
+        except InvalidValueError as exc:
+            raise TableError(f"Filter: {exc.message}") from exc
+    if spec.name:
+        qs = qs.filter(name__icontains=spec.name)
+    if spec.candidate_ids:
+        qs = qs.filter(pk__in=spec.candidate_ids)
+    return qs
+
+
+def table_filtered(*, spec: TableSpec) -> QuerySet:
+    """The candidates the view shows (filter, name box, selection), unordered."""
+    qs = Candidate.objects.filter(experiment=spec.experiment, lifecycle=Lifecycle.ACTIVE)
+    return _apply_filter(qs, spec)
+
+
+def table_queryset(*, spec: TableSpec) -> QuerySet:
+    """The filtered candidates with `sort_key` annotated, not yet ordered or paged."""
+    return table_filtered(spec=spec).annotate(sort_key=_sort_expression(spec.sort))
+
+
+def table_metric_summary(*, spec: TableSpec, names: list[str]) -> list[dict]:
+    """Per metric over the whole view: count, min and max of the latest values and who holds them (2 queries)."""
+    if not names:
+        return []
+    in_view = Subquery(table_filtered(spec=spec).values("pk"))
+    latest = CandidateLatestMetric.objects.filter(candidate_id__in=in_view, name__in=names[:50])
+    stats = list(
+        latest.values("name").annotate(vmin=Min("value"), vmax=Max("value"), n=Count("id")).order_by("name")
+    )
+    if not stats:
+        return []
+    extremes = Q()
+    for row in stats:
+        extremes |= Q(name=row["name"], value__in=[row["vmin"], row["vmax"]])
+    holders: dict[tuple[str, float], tuple[int, str]] = {}
+    for name, value, cid, cname in (
+        latest.filter(extremes).order_by("candidate_id").values_list("name", "value", "candidate_id", "candidate__name")
+    ):
+        holders.setdefault((name, value), (cid, cname))
+    return [
+        {
+            "name": row["name"],
+            "count": row["n"],
+            "min": row["vmin"],
+            "max": row["vmax"],
+            "min_candidate": holders.get((row["name"], row["vmin"])),
+            "max_candidate": holders.get((row["name"], row["vmax"])),
+        }
+        for row in stats
+    ]
+
+
+def _ordered(qs: QuerySet, descending: bool) -> QuerySet:
+    key = F("sort_key").desc(nulls_last=True) if descending else F("sort_key").asc(nulls_last=True)
+    return qs.order_by(key, "-pk" if descending else "pk")
+
+
+def _after(value: Any, pk: int, descending: bool) -> Q:
+    """Rows after (value, pk) in the order (sort_key NULLS LAST, pk)."""
+    if value is None:
+        return Q(sort_key__isnull=True) & (Q(pk__lt=pk) if descending else Q(pk__gt=pk))
+    beyond = Q(sort_key__lt=value) if descending else Q(sort_key__gt=value)
+    tie = Q(sort_key=value) & (Q(pk__lt=pk) if descending else Q(pk__gt=pk))
+    return beyond | tie | Q(sort_key__isnull=True)
+
+
+def _before(value: Any, pk: int, descending: bool) -> Q:
+    """Rows before (value, pk) in the same order."""
+    if value is None:
+        return Q(sort_key__isnull=False) | (Q(sort_key__isnull=True) & (Q(pk__gt=pk) if descending else Q(pk__lt=pk)))
+    beyond = Q(sort_key__gt=value) if descending else Q(sort_key__lt=value)
+    tie = Q(sort_key=value) & (Q(pk__gt=pk) if descending else Q(pk__lt=pk))
+    return beyond | tie
+
+
+def _attach(candidates: list[Candidate], spec: TableSpec) -> list[TableRow]:
+    ids = [c.pk for c in candidates]
+    params: dict[int, dict[str, str]] = {i: {} for i in ids}
+    metrics: dict[int, dict[str, float]] = {i: {} for i in ids}
+    if ids and spec.params:
+        for cid, name, value in CandidateParam.objects.filter(
+            candidate_id__in=ids, name__in=spec.params
+        ).values_list("candidate_id", "name", "value"):
+            params[cid][name] = value
+    if ids and spec.metrics:
+        for cid, name, value in CandidateLatestMetric.objects.filter(
+            candidate_id__in=ids, name__in=spec.metrics
+        ).values_list("candidate_id", "name", "value"):
+            metrics[cid][name] = value
+    return [TableRow(candidate=c, params=params[c.pk], metrics=metrics[c.pk]) for c in candidates]
+
+
+def table_page(*, spec: TableSpec) -> TablePage:
+    qs = table_queryset(spec=spec).select_related("user")
+    before = False
+    if spec.cursor:
+        value, pk, before = _decode_cursor(spec.cursor)
+        if before:
+            qs = qs.filter(_before(value, pk, spec.descending))
+            # Reversing the order flips where NULLs go: they come first when walking backwards.
+            key = F("sort_key").asc(nulls_first=True) if spec.descending else F("sort_key").desc(nulls_first=True)
+            qs = qs.order_by(key, "pk" if spec.descending else "-pk")
+        else:
+            qs = _ordered(qs.filter(_after(value, pk, spec.descending)), spec.descending)
+    else:
+        qs = _ordered(qs, spec.descending)
+    candidates = list(qs[: spec.page_size + 1])
+    more = len(candidates) > spec.page_size
+    candidates = candidates[: spec.page_size]
+    if before:
+        candidates.reverse()
+    page = TablePage(rows=_attach(candidates, spec))
+    if candidates:
+        first, last = candidates[0], candidates[-1]
+        has_next = more if not before else True
+        has_prev = bool(spec.cursor) if not before else more
+        if has_next:
+            page.next_cursor = _encode_cursor(last.sort_key, last.pk)
+        if has_prev:
+            page.prev_cursor = _encode_cursor(first.sort_key, first.pk, before=True)
+    return page
+
+
+def table_iter_rows(*, spec: TableSpec, chunk: int = 1000) -> Iterator[TableRow]:
+    """Every row of the view, in order, fetched in keyset chunks (3 queries per chunk, bounded memory)."""
+    base = table_queryset(spec=spec).select_related("user")
+    cursor: tuple[Any, int] | None = None
+    while True:
+        qs = base.filter(_after(cursor[0], cursor[1], spec.descending)) if cursor else base
+        candidates = list(_ordered(qs, spec.descending)[:chunk])
+        if not candidates:
+            return
+        yield from _attach(candidates, spec)
+        if len(candidates) < chunk:
+            return
+        last = candidates[-1]
+        cursor = (last.sort_key, last.pk)

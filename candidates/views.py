@@ -1,0 +1,149 @@
+"""Candidate pages: detail, delete, live numbers, chart data and full metric downloads.
+
+URL rule: `/<project>/-/ml/candidates/<id>/` with the candidate's global id (GitLab's rule); looked up only
+inside the project of the URL.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from django.contrib import messages
+from django.http import Http404, JsonResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from projects.decorators import project_page
+from projects.models import Role
+
+from . import integrations
+from .bulk import candidate_can_delete, candidate_delete_many
+from .charts import finite_or_none, metric_history_rows, metric_series
+from .page_selectors import candidate_details, candidate_get_for_page, candidates_live
+from .table import TableRow
+
+POLL_MS = 5000
+
+
+def _experiment_url(request, candidate) -> str:
+    return f"/{request.project.path}/-/ml/experiments/{candidate.experiment.iid}/"
+
+
+@require_GET
+@project_page()
+def candidate_detail(request, project_path, candidate_id):
+    candidate = candidate_get_for_page(project=request.project, candidate_id=candidate_id)
+    details = candidate_details(candidate=candidate)
+    base = f"/{request.project.path}/-/ml/candidates/{candidate.pk}/"
+    context = {
+        "nav": "experiments",
+        "project": request.project,
+        "candidate": candidate,
+        "experiment": candidate.experiment,
+        "details": details,
+        "can_delete": candidate_can_delete(candidate=candidate, user=request.user, role=request.project_role),
+        "data_url": f"{base}metrics.json",
+        "live_url": f"{base}live.json",
+        "base_url": base,
+        "poll_ms": POLL_MS,
+        "duration_ms": TableRow(candidate, {}, {}).duration_ms,
+        "extras": integrations.candidate_extras(project=request.project, candidate=candidate),
+    }
+    return render(request, "candidates/candidate_detail.html", context)
+
+
+@require_POST
+@project_page(Role.DEVELOPER)
+def candidate_delete(request, project_path, candidate_id):
+    candidate = candidate_get_for_page(project=request.project, candidate_id=candidate_id)
+    back = _experiment_url(request, candidate)
+    can = candidate_can_delete(candidate=candidate, user=request.user, role=request.project_role)
+    if request.POST.get("confirm") != "1":
+        row = TableRow(candidate, {}, {})
+        row.deletable = can
+        return render(
+            request,
+            "candidates/confirm_delete.html",
+            {
+                "nav": "experiments",
+                "project": request.project,
+                "experiment": candidate.experiment,
+                "rows": [row],
+                "back": f"/{request.project.path}/-/ml/candidates/{candidate.pk}/",
+                "action": request.path,
+            },
+        )
+    if not can:
+        raise Http404("Candidate not found")
+    candidate_delete_many(
+        project=request.project, candidate_ids=[candidate.pk], user=request.user, role=request.project_role
+    )
+    messages.success(request, f"Deleted candidate {candidate.name or candidate.run_id}.")
+    return redirect(back)
+
+
+@require_GET
+@project_page()
+def candidate_live(request, project_path, candidate_id):
+    candidate = candidate_get_for_page(project=request.project, candidate_id=candidate_id)
+    rows = candidates_live(experiment=candidate.experiment, candidate_ids=[candidate.pk])
+    row = rows[0] if rows else {"metrics": {}, "running": False}
+    for m in row["metrics"].values():
+        m["value"] = finite_or_none(m["value"])
+    return JsonResponse(row)
+
+
+@require_GET
+@project_page()
+def candidate_metrics_data(request, project_path, candidate_id):
+    """Every metric of the candidate as a downsampled series (3 queries whatever the history length)."""
+    candidate = candidate_get_for_page(project=request.project, candidate_id=candidate_id)
+    names = request.GET.getlist("metric") or None
+    series = metric_series(candidate_ids=[candidate.pk], names=names)
+    return JsonResponse(
+        {
+            "candidates": [{"id": candidate.pk, "name": candidate.name or candidate.run_id[:8]}],
+            "series": [s.as_dict() for s in series],
+            "running": candidate.status == "RUNNING",
+        }
+    )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@require_GET
+@project_page()
+def candidate_metric_download(request, project_path, candidate_id, fmt):
+    """The full history of one metric (`?name=`), streamed as CSV or JSON; no downsampling."""
+    candidate = candidate_get_for_page(project=request.project, candidate_id=candidate_id)
+    name = request.GET.get("name", "")
+    if fmt not in ("csv", "json") or not name:
+        raise Http404("Pass ?name=<metric>")
+    rows = metric_history_rows(candidate_id=candidate.pk, name=name)
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)[:80]
+    if fmt == "csv":
+        writer = csv.writer(_Echo())
+
+        def lines():
+            yield writer.writerow(["step", "value", "timestamp"])
+            for step, value, ts in rows:
+                yield writer.writerow([step, value, ts])
+
+        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    else:
+
+        def chunks():
+            yield '{"candidate_id": ' + str(candidate.pk) + ', "metric": ' + json.dumps(name) + ', "points": ['
+            sep = ""
+            for step, value, ts in rows:
+                yield f'{sep}{{"step": {step}, "value": {json.dumps(finite_or_none(value))}, "timestamp": {ts}}}'
+                sep = ","
+            yield "]}"
+
+        response = StreamingHttpResponse(chunks(), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="candidate-{candidate.pk}-{safe}.{fmt}"'
+    return response

@@ -1,0 +1,318 @@
+"""Experiment pages: list, Candidates tab (table, CSV, delete), Performance tab and its data, compare, live."""
+
+from __future__ import annotations
+
+import csv
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import JsonResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from candidates import integrations
+from candidates.bulk import candidate_can_delete, candidate_delete_many
+from candidates.charts import finite_or_none, metric_series
+from candidates.page_selectors import COMPARE_MAX, candidate_compare, candidates_live
+from candidates.table import (
+    PAGE_SIZES,
+    TableError,
+    TablePage,
+    TableSpec,
+    table_column_names,
+    table_iter_rows,
+    table_metric_summary,
+    table_page,
+    table_spec_from_query,
+)
+from projects.decorators import project_page
+from projects.models import Role
+
+from .page_selectors import experiment_counts, experiment_get_for_page, experiment_list_page
+
+TRACE_CAP = 10  # line-chart traces on the Performance tab: the first candidates of the current view
+SCATTER_CAP = 500  # candidates in the scatter and parallel-coordinates charts
+SCATTER_PARAM_CAP = 30
+POLL_MS = 5000
+
+
+def _base(request, **extra) -> dict:
+    return {"nav": "experiments", "project": request.project, "poll_ms": POLL_MS, **extra}
+
+
+def _tracking_uri(request) -> str:
+    base = settings.PUBLIC_URL.rstrip("/") if settings.PUBLIC_URL else request.build_absolute_uri("/").rstrip("/")
+    return f"{base}/api/v4/projects/{request.project.pk}/ml/mlflow"
+
+
+@require_GET
+@project_page()
+def experiment_list(request, project_path):
+    search = request.GET.get("q", "").strip()[:200]
+    page_obj, rows = experiment_list_page(project=request.project, search=search, page=request.GET.get("page", 1))
+    return render(
+        request,
+        "experiments/experiment_list.html",
+        _base(request, rows=rows, page_obj=page_obj, search=search, tracking_uri=_tracking_uri(request)),
+    )
+
+
+def _columns(spec: TableSpec, base_path: str) -> list[dict]:
+    """Header cells: label, sort key, the link that sorts by it (toggling direction when already sorted)."""
+    cols = [
+        ("Name", "attributes.name", "name"),
+        ("Status", "attributes.status", "status"),
+        ("Created", "attributes.start_time", "created"),
+        ("Duration", "attributes.duration", "duration"),
+        ("User", "attributes.user_id", "user"),
+    ]
+    cols += [(p, f"params.{p}", "param") for p in spec.params]
+    cols += [(m, f"metrics.{m}", "metric") for m in spec.metrics]
+    out = []
+    for label, key, kind in cols:
+        active = spec.sort == key
+        direction = ("asc" if spec.descending else "desc") if active else ("asc" if kind == "name" else "desc")
+        out.append(
+            {
+                "label": label,
+                "key": key,
+                "kind": kind,
+                "active": active,
+                "descending": spec.descending,
+                "url": base_path + "?" + urlencode(spec.query_items(sort=key, dir=direction)),
+            }
+        )
+    return out
+
+
+def _table_context(request, experiment, spec: TableSpec) -> dict:
+    error = ""
+    try:
+        page = table_page(spec=spec)
+    except TableError as exc:
+        error, page = str(exc), TablePage(rows=[])
+    base_path = request.path
+    param_names, metric_names = table_column_names(experiment=experiment)
+    role = request.project_role
+    for row in page.rows:
+        row.deletable = candidate_can_delete(candidate=row.candidate, user=request.user, role=role)
+    ci_jobs = integrations.ci_jobs_for(candidate_ids=[row.candidate.pk for row in page.rows])
+    return {
+        "ci_jobs": ci_jobs,
+        "spec": spec,
+        "page": page,
+        "error": error,
+        "columns": _columns(spec, base_path),
+        "param_names": param_names,
+        "metric_names": metric_names,
+        "page_sizes": PAGE_SIZES,
+        "can_delete_any": role >= Role.DEVELOPER,
+        "view_query": spec.query_items(),
+        "next_url": base_path + "?" + urlencode(spec.query_items(cursor=page.next_cursor)) if page.next_cursor else "",
+        "prev_url": base_path + "?" + urlencode(spec.query_items(cursor=page.prev_cursor)) if page.prev_cursor else "",
+        "first_url": base_path + "?" + urlencode(spec.query_items()) if spec.cursor else "",
+    }
+
+
+@require_GET
+@project_page()
+def experiment_detail(request, project_path, iid):
+    experiment = experiment_get_for_page(project=request.project, iid=iid)
+    spec = table_spec_from_query(experiment=experiment, query=request.GET)
+    counts = experiment_counts(experiment=experiment)
+    context = _base(request, experiment=experiment, counts=counts, tab="candidates")
+    context.update(_table_context(request, experiment, spec))
+    return render(request, "experiments/experiment_detail.html", context)
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _csv_text(value: str) -> str:
+    # Spreadsheet apps run cells that start with these as formulas; a leading quote keeps them text.
+    return "'" + value if value and value[0] in "=+-@\t\r" else value
+
+
+@require_GET
+@project_page()
+def experiment_candidates_csv(request, project_path, iid):
+    """The current filtered, sorted view (all pages) as CSV, streamed in keyset chunks."""
+    experiment = experiment_get_for_page(project=request.project, iid=iid)
+    spec = table_spec_from_query(experiment=experiment, query=request.GET)
+    try:
+        rows = table_iter_rows(spec=spec)
+        first = next(rows, None)
+    except TableError as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    writer = csv.writer(_Echo())
+
+    def lines():
+        header = ["id", "iid", "run_id", "name", "status", "start_time", "end_time", "user"]
+        yield writer.writerow(header + [f"params.{p}" for p in spec.params] + [f"metrics.{m}" for m in spec.metrics])
+        if first is None:
+            return
+        for row in _chain(first, rows):
+            c = row.candidate
+            user = c.user_name or (c.user.username if c.user else "")
+            yield writer.writerow(
+                [c.pk, c.iid, c.run_id, _csv_text(c.name), c.status, c.start_time or "", c.end_time or "", _csv_text(user)]
+                + [_csv_text(row.params.get(p, "")) for p in spec.params]
+                + [row.metrics.get(m, "") for m in spec.metrics]
+            )
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="experiment-{experiment.iid}-candidates.csv"'
+    return response
+
+
+def _chain(first, rest):
+    yield first
+    yield from rest
+
+
+def _selected_ids(request) -> list[int]:
+    return [int(v) for v in request.POST.getlist("c") if v.isdigit()][:1000]
+
+
+@require_POST
+@project_page(Role.DEVELOPER)
+def experiment_candidates_delete(request, project_path, iid):
+    """Two steps: the first POST shows what will be deleted, the second (confirm=1) deletes."""
+    experiment = experiment_get_for_page(project=request.project, iid=iid)
+    ids = _selected_ids(request)
+    back = request.POST.get("next") or f"/{request.project.path}/-/ml/experiments/{experiment.iid}/"
+    if not back.startswith("/") or back.startswith("//"):
+        back = f"/{request.project.path}/-/ml/experiments/{experiment.iid}/"
+    if request.POST.get("confirm") != "1":
+        spec = TableSpec(experiment=experiment, candidate_ids=ids or [0], page_size=100)
+        rows = table_page(spec=spec).rows
+        for row in rows:
+            row.deletable = candidate_can_delete(candidate=row.candidate, user=request.user, role=request.project_role)
+        return render(
+            request,
+            "candidates/confirm_delete.html",
+            _base(request, experiment=experiment, rows=rows, back=back, action=request.path),
+        )
+    deleted = candidate_delete_many(
+        project=request.project, candidate_ids=ids, user=request.user, role=request.project_role
+    )
+    skipped = len(ids) - deleted
+    text = f"Deleted {deleted} candidate{'s' if deleted != 1 else ''}."
+    if skipped:
+        text += f" {skipped} could not be deleted (you may delete only your own candidates)."
+    messages.success(request, text)
+    return redirect(back)
+
+
+def _performance_spec(request, experiment) -> TableSpec:
+    spec = table_spec_from_query(experiment=experiment, query=request.GET, default_columns=False)
+    spec.cursor = ""
+    return spec
+
+
+@require_GET
+@project_page()
+def experiment_performance(request, project_path, iid):
+    experiment = experiment_get_for_page(project=request.project, iid=iid)
+    spec = _performance_spec(request, experiment)
+    param_names, metric_names = table_column_names(experiment=experiment)
+    spec.params, spec.metrics = param_names[:SCATTER_PARAM_CAP], metric_names
+    spec.page_size = SCATTER_CAP
+    error, rows, summary = "", [], []
+    try:
+        rows = table_page(spec=spec).rows
+        summary = table_metric_summary(spec=spec, names=metric_names)
+    except TableError as exc:
+        error = str(exc)
+    points = [
+        {
+            "id": r.candidate.pk,
+            "name": r.candidate.name or r.candidate.run_id[:8],
+            "params": r.params,
+            "metrics": {k: finite_or_none(v) for k, v in r.metrics.items()},
+        }
+        for r in rows
+    ]
+    data_query = urlencode([(k, v) for k, v in spec.query_items() if k != "per_page"])
+    context = _base(
+        request,
+        experiment=experiment,
+        counts=experiment_counts(experiment=experiment),
+        tab="performance",
+        spec=spec,
+        error=error,
+        summary=summary,
+        param_names=spec.params,
+        metric_names=metric_names,
+        chart_points={"candidates": points, "params": spec.params, "metrics": metric_names},
+        data_url=f"{request.path}data.json?{data_query}",
+        trace_cap=TRACE_CAP,
+        view_query=[(k, v) for k, v in spec.query_items() if k != "per_page"],
+    )
+    return render(request, "experiments/experiment_performance.html", context)
+
+
+def _candidate_ref(c) -> dict:
+    return {"id": c.pk, "iid": c.iid, "name": c.name or c.run_id[:8], "status": c.status}
+
+
+@require_GET
+@project_page()
+def experiment_performance_data(request, project_path, iid):
+    """Downsampled metric histories for the first TRACE_CAP candidates of the view (or the `c` ids)."""
+    experiment = experiment_get_for_page(project=request.project, iid=iid)
+    spec = _performance_spec(request, experiment)
+    spec.params, spec.metrics = [], []
+    spec.page_size = TRACE_CAP if not spec.candidate_ids else min(len(spec.candidate_ids), COMPARE_MAX)
+    try:
+        candidates = [r.candidate for r in table_page(spec=spec).rows]
+    except TableError as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    names = request.GET.getlist("metric") or None
+    series = metric_series(candidate_ids=[c.pk for c in candidates], names=names)
+    return JsonResponse(
+        {
+            "candidates": [_candidate_ref(c) for c in candidates],
+            "series": [s.as_dict() for s in series],
+            "running": any(c.status == "RUNNING" for c in candidates),
+        }
+    )
+
+
+@require_GET
+@project_page()
+def experiment_live(request, project_path, iid):
+    """Numbers for polling: counts and, for the `c` ids on screen, status, times and latest metrics."""
+    experiment = experiment_get_for_page(project=request.project, iid=iid)
+    ids = [int(v) for v in request.GET.getlist("c") if v.isdigit()]
+    counts = experiment_counts(experiment=experiment)
+    rows = candidates_live(experiment=experiment, candidate_ids=ids) if ids else []
+    for row in rows:
+        for m in row["metrics"].values():
+            m["value"] = finite_or_none(m["value"])
+    return JsonResponse({"total": counts.total, "running": counts.running, "candidates": rows})
+
+
+@require_GET
+@project_page()
+def experiment_compare(request, project_path, iid):
+    experiment = experiment_get_for_page(project=request.project, iid=iid)
+    ids = [int(v) for v in request.GET.getlist("c") if v.isdigit()]
+    data = candidate_compare(experiment=experiment, candidate_ids=ids)
+    ids_query = urlencode([("c", c.pk) for c in data.candidates])
+    base = f"/{request.project.path}/-/ml/experiments/{experiment.iid}/"
+    return render(
+        request,
+        "experiments/experiment_compare.html",
+        _base(
+            request,
+            experiment=experiment,
+            data=data,
+            too_few=len(data.candidates) < 2,
+            compare_max=COMPARE_MAX,
+            data_url=f"{base}performance/data.json?{ids_query}",
+        ),
+    )

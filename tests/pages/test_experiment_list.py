@@ -1,0 +1,54 @@
+import pytest
+
+from tests.pages.conftest import seed_experiment, signed_in
+
+
+@pytest.mark.smoke
+def test_list_shows_experiments_with_counts_and_creator(owner_client, tenant):
+    seed_experiment(tenant.project, name="vision-a", user=tenant.developer, candidates=4)
+    seed_experiment(tenant.project, name="vision-b", candidates=0)
+    r = owner_client.get(f"/{tenant.project.path}/-/ml/experiments/")
+    assert r.status_code == 200
+    rows = {row.experiment.name: row for row in r.context["rows"]}
+    assert rows["vision-a"].candidate_count == 4 and rows["vision-a"].running_count == 1
+    assert rows["vision-b"].candidate_count == 0
+    html = r.content.decode()
+    assert "vision-a" in html and tenant.developer.username in html and "1 running" in html
+
+
+def test_list_search_by_name_and_empty_state_with_tracking_uri(owner_client, tenant):
+    r = owner_client.get(f"/{tenant.project.path}/-/ml/experiments/")
+    html = r.content.decode()
+    assert f"/api/v4/projects/{tenant.project.pk}/ml/mlflow" in html
+    assert "MLFLOW_TRACKING_URI" in html and "mlflow.start_run()" in html
+    seed_experiment(tenant.project, name="alpha", candidates=1)
+    seed_experiment(tenant.project, name="beta", candidates=1)
+    r = owner_client.get(f"/{tenant.project.path}/-/ml/experiments/", {"q": "alp"})
+    assert [row.experiment.name for row in r.context["rows"]] == ["alpha"]
+    r = owner_client.get(f"/{tenant.project.path}/-/ml/experiments/", {"q": "zzz"})
+    assert r.context["rows"] == [] and "No experiment matches" in r.content.decode()
+
+
+def test_list_is_paginated_with_a_fixed_query_count(owner_client, tenant, django_assert_max_num_queries):
+    for i in range(25):
+        seed_experiment(tenant.project, name=f"e{i:02d}", candidates=2, steps=1)
+    with django_assert_max_num_queries(8):
+        r = owner_client.get(f"/{tenant.project.path}/-/ml/experiments/")
+    assert len(r.context["rows"]) == 20 and r.context["page_obj"].has_next()
+    r = owner_client.get(f"/{tenant.project.path}/-/ml/experiments/", {"page": 2})
+    assert len(r.context["rows"]) == 5
+
+
+def test_non_members_get_404_and_anonymous_users_sign_in(client, tenant, other_tenant):
+    seed_experiment(tenant.project, name="secret", candidates=1)
+    r = signed_in(other_tenant.owner).get(f"/{tenant.project.path}/-/ml/experiments/")
+    assert r.status_code == 404
+    r = client.get(f"/{tenant.project.path}/-/ml/experiments/")
+    assert r.status_code == 302 and r["Location"].startswith("/users/sign_in")
+
+
+def test_plotly_bundle_is_served_locally(owner_client):
+    r = owner_client.get("/static/vendor/plotly/plotly.min.js")
+    assert r.status_code == 200
+    body = b"".join(r.streaming_content) if r.streaming else r.content
+    assert b"plotly" in body[:2000].lower() and len(body) > 1_000_000
