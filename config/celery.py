@@ -32,6 +32,10 @@ def _beat_schedule(sender, **kwargs):
         sender.signature("ci_integration.tasks.ci_build_sweep"),
         name="ci-sweep",
     )
+    # Package files still pending (uploaded while the broker was down, or their message was lost).
+    sender.add_periodic_task(
+        300.0, sender.signature("packages_registry.tasks.sweep_pending_files"), name="artifacts-ingestion-sweep"
+    )
 
 
 app.autodiscover_tasks()
