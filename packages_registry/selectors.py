@@ -85,13 +85,17 @@ def package_for_candidate(*, candidate) -> Package | None:
 
 def package_url(*, package: Package) -> str:
     """The package page (for links from candidate and model pages)."""
-    return reverse("packages_registry:package_detail", args=[package.project.path, package.pk])
+    return reverse(
+        "packages_registry:package_detail",
+        kwargs={"project_path": package.project.path, "package_id": package.pk},
+    )
 
 
 def package_file_download_url(*, package_file: PackageFile) -> str:
     package = package_file.package
     return reverse(
-        "packages_registry:package_file_download", args=[package.project.path, package.pk, package_file.pk]
+        "packages_registry:package_file_download",
+        kwargs={"project_path": package.project.path, "package_id": package.pk, "file_id": package_file.pk},
     )
 
 
@@ -118,3 +122,44 @@ def package_files_summary(*, package: Package) -> dict:
         pending=Count("pk", filter=Q(ingestion_status="pending")),
         failed=Count("pk", filter=Q(ingestion_status="failed")),
     )
+
+
+def package_files_for_page(*, package: Package) -> QuerySet[PackageFile]:
+    """Files in path order without their thumbnail bytes (a flag says whether there is one)."""
+    from django.db.models import BooleanField, ExpressionWrapper
+
+    return (
+        PackageFile.objects.filter(package=package)
+        .defer("thumbnail", "metadata")
+        .annotate(has_thumbnail=ExpressionWrapper(Q(thumbnail__isnull=False), output_field=BooleanField()))
+        .order_by("path")
+    )
+
+
+@dataclass(frozen=True)
+class TreeRow:
+    depth: int
+    name: str
+    is_dir: bool
+    file: PackageFile | None = None
+
+
+def file_tree_rows(*, files: list[PackageFile]) -> list[TreeRow]:
+    """Files (sorted by path) interleaved with the directory rows that open before them, for an indented tree."""
+    rows: list[TreeRow] = []
+    open_dirs: list[str] = []
+    for package_file in files:
+        parts = package_file.path.split("/")
+        dirs = parts[:-1]
+        common = 0
+        while common < min(len(dirs), len(open_dirs)) and dirs[common] == open_dirs[common]:
+            common += 1
+        for depth in range(common, len(dirs)):
+            rows.append(TreeRow(depth=depth, name=dirs[depth] + "/", is_dir=True))
+        open_dirs = dirs
+        rows.append(TreeRow(depth=len(dirs), name=parts[-1], is_dir=False, file=package_file))
+    return rows
+
+
+def package_file_thumbnail(*, package: Package, file_id: int) -> bytes | None:
+    return PackageFile.objects.filter(package=package, pk=file_id).values_list("thumbnail", flat=True).first()
