@@ -2,9 +2,9 @@
 
 Version numbers: `version` is MLflow's integer (1, 2, 3 … per model, never reused after a delete — the client
 needs integers and caches by them). `semver` is the SemVer shown on pages, GitLab's convention: the value of the
-`gitlab.version` tag when one is given at creation (or the number typed in the promote form), otherwise the next
-major after the model's highest SemVer ("1.0.0", "2.0.0", …), so a model that never sets one reads `N.0.0` for
-MLflow version N.
+`gitlab.version` tag when one is given at creation (or the number typed in the promote form), otherwise `N.0.0`
+for MLflow version N — or, if a custom SemVer already went past N, the next major after the highest one. A model
+that never sets one reads `N.0.0` for version N, so the two numbers agree.
 """
 
 from django.conf import settings

@@ -169,12 +169,13 @@ def _semver_key(value: str) -> tuple[int, int, int]:
 
 
 def semver_suggest(*, model: Model | None) -> str:
-    """The SemVer a new version gets when none is given: the next major after the highest one."""
+    """The SemVer a new version gets when none is given: `N.0.0` for the MLflow number N it will get, or the next
+    major after the highest SemVer if a custom one (`gitlab.version`) already went past N."""
     if model is None:
         return "1.0.0"
     values = model.versions.values_list("semver", flat=True)
-    highest = max((_semver_key(v) for v in values), default=(0, 0, 0))
-    return f"{highest[0] + 1}.0.0"
+    highest = max((_semver_key(v)[0] for v in values), default=0)
+    return f"{max(highest + 1, model.last_version + 1)}.0.0"
 
 
 def _semver_validate(*, model: Model, semver: str) -> str:

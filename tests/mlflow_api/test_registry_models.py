@@ -70,14 +70,20 @@ def test_update_sets_description(api):
     _create(api, "a", description="one")
     response = api.patch("api/2.0/mlflow/registered-models/update", {"name": "a", "description": "two"})
     assert response.json()["registered_model"]["description"] == "two"
-    assert api.get("api/2.0/mlflow/registered-models/get", {"name": "a"}).json()["registered_model"][
-        "description"
-    ] == "two"
+    assert (
+        api.get("api/2.0/mlflow/registered-models/get", {"name": "a"}).json()["registered_model"][
+            "description"
+        ]
+        == "two"
+    )
 
 
 def test_set_and_delete_tag(api):
     _create(api, "a", tags=[{"key": "team", "value": "a"}])
-    assert api.post("api/2.0/mlflow/registered-models/set-tag", {"name": "a", "key": "k", "value": "v"}).json() == {}
+    assert (
+        api.post("api/2.0/mlflow/registered-models/set-tag", {"name": "a", "key": "k", "value": "v"}).json()
+        == {}
+    )
     api.delete("api/2.0/mlflow/registered-models/delete-tag", {"name": "a", "key": "team"})
     tags = api.get("api/2.0/mlflow/registered-models/get", {"name": "a"}).json()["registered_model"]["tags"]
     assert tags == [{"key": "k", "value": "v"}]
@@ -110,8 +116,12 @@ def test_latest_versions_are_the_highest_per_stage(api, tenant):
     candidate = make_candidate(tenant.project)
     _create(api, "a")
     for _ in range(3):
-        api.post("api/2.0/mlflow/model-versions/create", {"name": "a", "source": f"runs:/{candidate.run_id}/m"})
-    api.post("api/2.0/mlflow/model-versions/transition-stage", {"name": "a", "version": "1", "stage": "Production"})
+        api.post(
+            "api/2.0/mlflow/model-versions/create", {"name": "a", "source": f"runs:/{candidate.run_id}/m"}
+        )
+    api.post(
+        "api/2.0/mlflow/model-versions/transition-stage", {"name": "a", "version": "1", "stage": "Production"}
+    )
     latest = api.post("api/2.0/mlflow/registered-models/get-latest-versions", {"name": "a"}).json()
     assert [(v["version"], v["current_stage"]) for v in latest["model_versions"]] == [
         ("1", "Production"),
@@ -125,5 +135,7 @@ def test_latest_versions_are_the_highest_per_stage(api, tenant):
 
 def test_latest_versions_with_unknown_stage_is_invalid(api):
     _create(api, "a")
-    response = api.post("api/2.0/mlflow/registered-models/get-latest-versions", {"name": "a", "stages": ["Gold"]})
+    response = api.post(
+        "api/2.0/mlflow/registered-models/get-latest-versions", {"name": "a", "stages": ["Gold"]}
+    )
     assert response.json()["error_code"] == "INVALID_PARAMETER_VALUE"

@@ -19,7 +19,10 @@ def artifacts_dir(settings, tmp_path):
     location = tmp_path / "packages"
     settings.STORAGES = {
         **settings.STORAGES,
-        "artifacts": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(location)}},
+        "artifacts": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(location)},
+        },
     }
     storages._storages.pop("artifacts", None)
     yield location
@@ -30,9 +33,9 @@ def make_candidate(project, *, experiment_name="exp", name="run", params=None, m
     from candidates.models import CandidateLatestMetric, CandidateMetric, CandidateParam
     from experiments.models import Experiment
 
-    experiment = Experiment.objects.filter(project=project, name=experiment_name).first() or experiment_create(
+    experiment = Experiment.objects.filter(
         project=project, name=experiment_name
-    )
+    ).first() or experiment_create(project=project, name=experiment_name)
     candidate = candidate_create(experiment=experiment, name=name)
     for key, value in (params or {}).items():
         CandidateParam.objects.create(candidate=candidate, name=key, value=value)
@@ -43,7 +46,9 @@ def make_candidate(project, *, experiment_name="exp", name="run", params=None, m
 
 
 def upload(package, path: str, content: bytes = b"x"):
-    return package_file_upload(package=package, path=path, stream=io.BytesIO(content), content_length=len(content))
+    return package_file_upload(
+        package=package, path=path, stream=io.BytesIO(content), content_length=len(content)
+    )
 
 
 def make_candidate_with_model_folder(project, folder="model", **kwargs):
