@@ -2,6 +2,7 @@
 
 import socket
 import time
+import uuid
 
 import pytest
 from django.conf import settings
@@ -13,6 +14,7 @@ from config.celery import app as celery_app
 
 from .factories import GITLAB_TAGS, candidate_make
 from .fake_ci import FakeCi
+from .mlflow_script import mlflow_runs
 from .worker import REDIS_URL, Workers, redis_flush
 
 pytestmark = pytest.mark.skipif(
@@ -137,6 +139,27 @@ def test_gitlab_and_github_records_are_enriched_by_a_worker(
     headers = {path: h for path, h in fake_ci.requests}
     assert headers["/api/v4/projects/45/jobs/501"]["PRIVATE-TOKEN"] == "glpat-s3cret"
     assert headers["/repos/octo/vision/actions/runs/9001"]["Authorization"] == "Bearer ghp-s3cret"
+
+
+def test_mlflow_client_tag_links_and_a_worker_enriches_the_candidate(live_server, tenant, workers, fake_ci):
+    """The whole path: the mlflow client sets gitlab.CI_JOB_ID (GitLab's docs snippet) -> candidates.services ->
+    on commit the CI link -> the `ci` queue -> the worker asks the fake GitLab -> the record is enriched."""
+    ci_server_set(project=tenant.project, url=fake_ci.url, token="t", ci_project="45")
+    (run_id,) = mlflow_runs(
+        tracking_uri=f"{live_server.url}/api/v4/projects/{tenant.project.pk}/ml/mlflow",
+        token=tenant.write_token,
+        specs=[{"env": {}, "set_tags": {"gitlab.CI_JOB_ID": "506"}}],
+    )
+    build = wait_for(
+        lambda: CiBuild.objects.filter(candidate__eid=uuid.UUID(run_id)).first(),
+        what="the CI link",
+        workers=workers,
+    )
+    build = settled(build, workers)
+    assert build.enrichment_status == EnrichmentStatus.OK, build.enrichment_reason
+    assert (build.job_id, build.job_name, build.pipeline_id) == (506, "train-model", 1506)
+    assert build.merge_request_title == "Tune the learning rate"  # iid found from the pipeline's MR ref
+    assert build.project == tenant.project
 
 
 def test_unknown_job_is_recorded_as_not_found_without_retrying(transactional_db, tenant, workers, fake_ci):
