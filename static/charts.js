@@ -13,8 +13,8 @@
     var base = {
       title: { text: esc(title), font: { size: 14 }, x: 0, xanchor: "left" },
       font: FONT, margin: { l: 56, r: 16, t: 36, b: 40 }, height: 300,
-      legend: { orientation: "h", y: -0.2 }, hovermode: "closest",
-      xaxis: { title: { text: "step" }, gridcolor: "#ececef", zeroline: false },
+      legend: { orientation: "h", x: 0, y: -0.16, yanchor: "top", font: { size: 11 } }, hovermode: "closest",
+      xaxis: { title: { text: "step", standoff: 4 }, gridcolor: "#ececef", zeroline: false },
       yaxis: { gridcolor: "#ececef", zeroline: false },
       paper_bgcolor: "#fff", plot_bgcolor: "#fff",
     };
@@ -47,7 +47,10 @@
                  meta: { candidate_id: s.candidate_id, total: s.total } };
       });
       var title = metric + (downsampled ? "  (downsampled)" : "");
-      Plotly.react(div, traces, layout(title, { showlegend: traces.length > 1 }), CONFIG);
+      // Room under the plot for a legend row per two candidates, so the legend never covers the axis.
+      var rows = traces.length > 1 ? Math.ceil(traces.length / 2) : 0;
+      Plotly.react(div, traces, layout(title, { showlegend: traces.length > 1, height: 300 + rows * 20,
+                                                margin: { l: 56, r: 16, t: 36, b: 48 + rows * 20 } }), CONFIG);
     });
     box.setAttribute("aria-busy", "false");
     box.dataset.loaded = "1";
@@ -144,7 +147,7 @@
     dims.push({ label: esc(pm.value), values: mv });
     var trace = { type: "parcoords", dimensions: dims,
                   line: { color: mv, colorscale: "Viridis", showscale: true } };
-    Plotly.react("parcoords", [trace], layout("params → " + pm.value, { margin: { l: 60, r: 60, t: 60, b: 24 } }), CONFIG);
+    Plotly.react("parcoords", [trace], layout("", { margin: { l: 60, r: 60, t: 48, b: 24 } }), CONFIG);
   }
   if (sx) { sx.addEventListener("change", drawScatter); sy.addEventListener("change", drawScatter); drawScatter(); }
   if (pm) { pm.addEventListener("change", drawParcoords); drawParcoords(); }
