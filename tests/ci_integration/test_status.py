@@ -1,0 +1,111 @@
+"""Operator views: the write-only token in the admin, the staff-only status page, the assay_status command."""
+
+from io import StringIO
+
+import pytest
+import redis
+from django.core.management import call_command
+
+from ci_integration.crypto import secret_decrypt
+from ci_integration.models import CiBuild, CiServer, EnrichmentStatus
+from ci_integration.services import ci_link_candidate_from_metadata
+from config.celery import app as celery_app
+
+from .factories import GITLAB_TAGS, candidate_make
+from .worker import REDIS_URL
+
+
+def _builds(project):
+    """One CI record per enrichment state."""
+    for status in (EnrichmentStatus.PENDING, EnrichmentStatus.FAILED, EnrichmentStatus.NOT_FOUND):
+        candidate = candidate_make(project, tags=GITLAB_TAGS)
+        ci_link_candidate_from_metadata(candidate_id=candidate.pk, names=["gitlab.CI_JOB_ID"])
+        CiBuild.objects.filter(candidate=candidate).update(
+            enrichment_status=status, enrichment_reason=f"reason for {status}"
+        )
+
+
+@pytest.mark.smoke
+@pytest.mark.django_db
+def test_ci_server_token_is_stored_encrypted_and_never_shown_again(admin_client, tenant):
+    url = "/admin/ci_integration/ciserver/"
+    form = {
+        "project": tenant.project.pk,
+        "provider": "gitlab",
+        "url": "https://gitlab.example.com",
+        "ci_project": "acme/vision",
+        "timeout_seconds": 10,
+        "enabled": "on",
+    }
+    response = admin_client.post(url + "add/", {**form, "token": "glpat-very-secret"})
+    assert response.status_code == 302, response.content[:2000]
+    server = CiServer.objects.get(project=tenant.project)
+    assert "very-secret" not in server.token_encrypted
+    assert secret_decrypt(server.token_encrypted) == "glpat-very-secret"
+
+    page = admin_client.get(f"{url}{server.pk}/change/").content.decode()
+    assert "glpat-very-secret" not in page and server.token_encrypted not in page
+    assert 'type="password"' in page
+
+    admin_client.post(f"{url}{server.pk}/change/", {**form, "token": "", "ci_project": "45"})
+    server.refresh_from_db()
+    assert server.ci_project == "45" and secret_decrypt(server.token_encrypted) == "glpat-very-secret"
+
+    admin_client.post(f"{url}{server.pk}/change/", {**form, "token": "", "clear_token": "on"})
+    server.refresh_from_db()
+    assert server.token_encrypted == "" and not server.has_token
+
+
+@pytest.mark.smoke
+@pytest.mark.django_db
+def test_status_page_is_for_staff_only_and_shows_stuck_work(
+    client, admin_client, tenant, django_assert_max_num_queries
+):
+    _builds(tenant.project)
+    assert client.get("/-/ci/status").status_code == 302  # anonymous: to the admin sign-in
+    client.force_login(tenant.developer)  # a project member but not staff
+    assert client.get("/-/ci/status").status_code == 302
+
+    with django_assert_max_num_queries(8):
+        response = admin_client.get("/-/ci/status")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "pending 1 · failed 1 · not found 1" in page
+    assert "reason for failed" in page
+
+
+@pytest.fixture
+def redis_broker():
+    before = (celery_app.conf.broker_url, celery_app.conf.task_always_eager)
+    celery_app.conf.broker_url, celery_app.conf.task_always_eager = REDIS_URL, False
+    client = redis.Redis.from_url(REDIS_URL)
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()
+    celery_app.conf.broker_url, celery_app.conf.task_always_eager = before
+
+
+@pytest.mark.django_db
+def test_assay_status_prints_queue_depths_and_counts(tenant, redis_broker):
+    _builds(tenant.project)
+    redis_broker.lpush("ci", "m1", "m2", "m3")
+    redis_broker.lpush("ci\x06\x169", "m4")  # kombu's key for priority 9 of the ci queue
+    redis_broker.lpush("artifacts", "m5")
+    out = StringIO()
+    call_command("assay_status", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert "queue ci: 4" in lines and "queue artifacts: 1" in lines and "queue default: 0" in lines
+    assert any(line.startswith("enrichment: pending 1, failed 1,") for line in lines)
+    assert any("reason for failed" in line for line in lines)
+
+
+@pytest.mark.smoke
+@pytest.mark.django_db
+def test_assay_status_without_a_broker_says_so(tenant, monkeypatch):
+    monkeypatch.setattr(celery_app.conf, "task_always_eager", True)
+    _builds(tenant.project)
+    out = StringIO()
+    call_command("assay_status", stdout=out)
+    assert "broker: not configured (tasks run in-process)" in out.getvalue()
+    assert "enrichment: pending 1, failed 1," in out.getvalue()
