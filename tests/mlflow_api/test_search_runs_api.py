@@ -1,0 +1,68 @@
+"""runs/search: filter, order, paging, view types over the wire; the other tenant finds nothing."""
+
+import pytest
+
+from candidates.services import candidate_create, candidate_log_batch
+
+pytestmark = [pytest.mark.django_db]
+S = "api/2.0/mlflow/runs/search"
+
+
+@pytest.fixture
+def runs(tracking_exp):
+    made = []
+    for i in range(4):
+        c = candidate_create(experiment=tracking_exp, name=f"r{i}", start_time=100 + i)
+        candidate_log_batch(candidate=c, metrics=[("acc", i / 10, 1, 0)], params=[("p", str(i))])
+        made.append(c)
+    return made
+
+
+@pytest.mark.smoke
+def test_search_runs_filters_orders_and_pages(read_api, tracking_exp, runs):
+    eid = str(tracking_exp.iid)
+    body = read_api.post(
+        S, {"experiment_ids": [eid], "filter": "metrics.acc > 0.15", "order_by": ["metrics.acc DESC"]}
+    )
+    found = body.json()["runs"]
+    assert [r["info"]["run_name"] for r in found] == ["r3", "r2"]
+    assert found[0]["data"]["params"] == [{"key": "p", "value": "3"}]
+    page = read_api.post(S, {"experiment_ids": [eid], "max_results": 3, "order_by": ["params.p"]}).json()
+    assert [r["info"]["run_name"] for r in page["runs"]] == ["r0", "r1", "r2"]
+    rest = read_api.post(
+        S,
+        {
+            "experiment_ids": [eid],
+            "max_results": 3,
+            "order_by": ["params.p"],
+            "page_token": page["next_page_token"],
+        },
+    ).json()
+    assert [r["info"]["run_name"] for r in rest["runs"]] == ["r3"] and "next_page_token" not in rest
+    deleted = read_api.post(S, {"experiment_ids": [eid], "run_view_type": "DELETED_ONLY"}).json()
+    assert deleted == {"runs": []}
+
+
+def test_search_runs_errors(read_api, tracking_exp):
+    eid = str(tracking_exp.iid)
+    for body in (
+        {"experiment_ids": [eid], "filter": "metrics.acc >>> 1"},
+        {"experiment_ids": [eid], "max_results": 50001},
+        {"experiment_ids": [eid], "page_token": "nope"},
+        {"experiment_ids": [eid], "order_by": ["metrics.acc sideways"]},
+    ):
+        response = read_api.post(S, body)
+        assert response.status_code == 400 and response.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+
+
+def test_other_tenant_and_anonymous_find_nothing(
+    intruder_api, anon_api, api, other_tenant, tracking_exp, runs
+):
+    assert intruder_api.post(S, {"experiment_ids": [str(tracking_exp.iid)]}).status_code == 404
+    assert anon_api.post(S, {"experiment_ids": [str(tracking_exp.iid)]}).status_code == 401
+    from tests.conftest import Api
+
+    own = Api(api.client, other_tenant.project, other_tenant.owner_token)
+    assert own.post(S, {"experiment_ids": [str(tracking_exp.iid)], "run_view_type": "ALL"}).json() == {
+        "runs": []
+    }
