@@ -83,6 +83,10 @@ def _compare(field: str, op: str, value) -> Q:
 
 
 def _tag_exists(metadata_model, parent_field: str, key: str, op: str, value) -> Q:
+    if op == "!=":
+        # A missing tag counts as "not equal": the 3.x client appends `tags.`mlflow.prompt.is_prompt` != 'true'`
+        # to every registered-model search, and plain models do not carry that tag.
+        return ~_tag_exists(metadata_model, parent_field, key, "=", value)
     subquery = metadata_model.objects.filter(Q(**{parent_field: OuterRef("pk")}), name=key).filter(
         _compare("value", op, value)
     )

@@ -111,3 +111,13 @@ def test_versions_order_and_paging(api, catalogue):
 def test_versions_search_refuses_malformed_filters(api, catalogue, text):
     response = api.get(SEARCH_VERSIONS, {"filter": text})
     assert response.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+
+
+def test_tag_not_equal_matches_models_without_the_tag(api, catalogue):
+    # The 3.x client appends this clause to every search_registered_models call.
+    text = "name LIKE '%-%' AND tags.`mlflow.prompt.is_prompt` != 'true'"
+    assert sorted(_names(api.get(SEARCH_MODELS, {"filter": text}))) == ["A-cow", "a-dog", "b-cat"]
+    assert _names(api.get(SEARCH_MODELS, {"filter": "tags.team != 'x'", "order_by": "name"})) == [
+        "A-cow",
+        "b-cat",
+    ]
