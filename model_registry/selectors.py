@@ -220,3 +220,57 @@ def candidate_for_promote(*, project: Project, candidate_id: str) -> Candidate:
     if found is None:
         raise NotFoundError("Candidate not found")
     return found
+
+
+@dataclass(frozen=True)
+class VersionFile:
+    path: str  # relative to the version's folder
+    size: int
+    download_url: str
+
+
+PAGE_FILES_LIMIT = 200
+PAGE_LINEAGE_LIMIT = 100
+
+
+def model_version_files(*, version: ModelVersion, download_base: str) -> tuple[list[VersionFile], int]:
+    """The version's files (at most PAGE_FILES_LIMIT) and their total count. `download_base` is the project's
+    MLflow API root; files download through the artifacts endpoint, which also accepts a signed-in session."""
+    from packages_registry.models import PackageFile
+
+    if version.package_id is None:
+        return [], 0
+    prefix = f"{version.package_path}/" if version.package_path else ""
+    rows = PackageFile.objects.filter(package_id=version.package_id, path__startswith=prefix).order_by("path")
+    total = rows.count()
+    root = version.storage_location.removeprefix("mlflow-artifacts:").lstrip("/")
+    files = []
+    for path, size in rows.values_list("path", "size")[:PAGE_FILES_LIMIT]:
+        relative = path[len(prefix) :]
+        url = f"{download_base}/api/2.0/mlflow-artifacts/artifacts/{root}/{relative}" if root else ""
+        files.append(VersionFile(path=relative, size=size, download_url=url))
+    return files, total
+
+
+def candidate_lineage(*, candidate: Candidate | None) -> dict:
+    """What a version's source candidate was run with and scored: params and latest metrics, bounded."""
+    if candidate is None:
+        return {"params": [], "metrics": []}
+    return {
+        "params": list(candidate.params.order_by("name").values_list("name", "value")[:PAGE_LINEAGE_LIMIT]),
+        "metrics": list(
+            candidate.latest_metrics.order_by("name").values_list("name", "value", "step")[
+                :PAGE_LINEAGE_LIMIT
+            ]
+        ),
+    }
+
+
+def semver_suggestions(*, models: list[Model]) -> dict[str, str]:
+    """model pk (as a string, for the form) → the SemVer its next version would get, in one query."""
+    from .services import semver_next
+
+    semvers: dict[int, list[str]] = {m.pk: [] for m in models}
+    for model_id, semver in ModelVersion.objects.filter(model__in=models).values_list("model_id", "semver"):
+        semvers[model_id].append(semver)
+    return {str(m.pk): semver_next(semvers=semvers[m.pk], last_version=m.last_version) for m in models}

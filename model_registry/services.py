@@ -168,14 +168,19 @@ def _semver_key(value: str) -> tuple[int, int, int]:
     return (int(match[1]), int(match[2]), int(match[3])) if match else (0, 0, 0)
 
 
-def semver_suggest(*, model: Model | None) -> str:
+def semver_next(*, semvers: list[str], last_version: int) -> str:
     """The SemVer a new version gets when none is given: `N.0.0` for the MLflow number N it will get, or the next
     major after the highest SemVer if a custom one (`gitlab.version`) already went past N."""
+    highest = max((_semver_key(v)[0] for v in semvers), default=0)
+    return f"{max(highest + 1, last_version + 1)}.0.0"
+
+
+def semver_suggest(*, model: Model | None) -> str:
     if model is None:
         return "1.0.0"
-    values = model.versions.values_list("semver", flat=True)
-    highest = max((_semver_key(v)[0] for v in values), default=0)
-    return f"{max(highest + 1, model.last_version + 1)}.0.0"
+    return semver_next(
+        semvers=list(model.versions.values_list("semver", flat=True)), last_version=model.last_version
+    )
 
 
 def _semver_validate(*, model: Model, semver: str) -> str:
@@ -308,3 +313,34 @@ def model_version_stage_set(
     version.save(update_fields=["stage", "updated_at"])
     _touch(version.model)
     return version
+
+
+@transaction.atomic
+def model_version_promote(
+    *,
+    candidate: Candidate,
+    model: Model | None = None,
+    new_model_name: str = "",
+    semver: str = "",
+    description: str = "",
+    user=None,
+) -> ModelVersion:
+    """The candidate page's "Promote to model version": into an existing model or a new one. The version
+    references the model the candidate produced (see locations.location_for_candidate_model)."""
+    from .locations import location_for_candidate_model
+
+    if model is None:
+        model = model_create(project=candidate.project, name=new_model_name, user=user)
+    elif model.project_id != candidate.project_id:
+        raise NotFoundError("Model not found")
+    location = location_for_candidate_model(candidate)
+    source = f"models:/{location.logged_model.model_id}" if location.logged_model else location.uri
+    return model_version_create(
+        model=model,
+        location=location,
+        candidate=candidate,
+        source=source,
+        semver=semver,
+        description=description,
+        user=user,
+    )

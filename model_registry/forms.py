@@ -1,0 +1,31 @@
+"""The promote form: a candidate becomes a version of an existing model or of a new one."""
+
+from django import forms
+
+from .models import Model
+from .services import SEMVER_RE
+
+
+class PromoteForm(forms.Form):
+    model = forms.ModelChoiceField(queryset=Model.objects.none(), required=False, empty_label="New model…")
+    new_model_name = forms.CharField(max_length=255, required=False, label="New model name")
+    version = forms.CharField(
+        max_length=255, required=False, help_text="SemVer, e.g. 1.0.0. Leave empty to take the suggestion."
+    )
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["model"].queryset = Model.objects.filter(project=project).order_by("name")
+
+    def clean_version(self):
+        value = self.cleaned_data["version"].strip()
+        if value and not SEMVER_RE.match(value):
+            raise forms.ValidationError("Use SemVer: MAJOR.MINOR.PATCH, e.g. 1.2.0.")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("model") and not (data.get("new_model_name") or "").strip():
+            self.add_error("new_model_name", "Choose a model or name a new one.")
+        return data
