@@ -163,3 +163,12 @@ def file_tree_rows(*, files: list[PackageFile]) -> list[TreeRow]:
 
 def package_file_thumbnail(*, package: Package, file_id: int) -> bytes | None:
     return PackageFile.objects.filter(package=package, pk=file_id).values_list("thumbnail", flat=True).first()
+
+
+def logged_model_for_package(*, package: Package):
+    """The logged model whose files a package holds, or None (no query for other packages)."""
+    if package.package_type != PackageType.ML_MODEL or not package.name.startswith("ml_logged_model_"):
+        return None
+    from .models import LoggedModel
+
+    return LoggedModel.objects.filter(package=package).first()

@@ -1,0 +1,1 @@
+from tests.packages_registry.helpers import artifacts_dir  # noqa: F401 - fixture for every test here
