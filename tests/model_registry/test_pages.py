@@ -4,9 +4,7 @@ import pytest
 
 from model_registry import services
 from model_registry.locations import location_for_candidate_model
-from tests.model_registry.factories import (  # noqa: F401 - fixture
-    artifacts_dir,
-    make_candidate,
+from tests.model_registry.factories import (
     make_candidate_with_model_folder,
 )
 

@@ -3,8 +3,7 @@
 import pytest
 
 from model_registry.models import Model, ModelVersion
-from tests.model_registry.factories import (  # noqa: F401 - fixture
-    artifacts_dir,
+from tests.model_registry.factories import (
     make_candidate,
     make_candidate_with_model_folder,
     make_logged_model,
