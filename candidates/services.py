@@ -313,18 +313,43 @@ def _columns(model, names: Sequence[str]) -> str:
     return ", ".join(qn(model._meta.get_field(n).column) for n in names)
 
 
+def _rows_source(candidate_id: int, rows: Sequence[tuple[str, float, int, int]]) -> tuple[str, list]:
+    """A row source for INSERT: on PostgreSQL one `unnest` of four arrays (a handful of bound parameters however
+    many rows, so the driver does not parse thousands of placeholders); elsewhere a multi-row VALUES list."""
+    if connection.vendor == "postgresql":
+        sql = "SELECT %s, u.n, u.v, u.s, u.t FROM unnest(%s::varchar[], %s::float8[], %s::bigint[], %s::bigint[])"
+        sql += " AS u(n, v, s, t)"
+        names, values, steps, timestamps = [], [], [], []
+        for name, value, timestamp, step in rows:
+            names.append(name)
+            values.append(value)
+            steps.append(step)
+            timestamps.append(timestamp)
+        return sql, [candidate_id, names, values, steps, timestamps]
+    params: list = []
+    for name, value, timestamp, step in rows:
+        params += (candidate_id, name, value, step, timestamp)
+    return "VALUES " + ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows)), params
+
+
+def _chunks(rows: Sequence, size: int):
+    if connection.vendor == "postgresql":
+        size = 10_000
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+_METRIC_COLUMNS = ["candidate", "name", "value", "step", "timestamp"]
+
+
 def _metrics_insert(candidate_id: int, metrics: Sequence[tuple[str, float, int, int]]) -> None:
-    """History rows as multi-row INSERTs built from tuples (no model instances: this is the hot path)."""
+    """History rows inserted from tuples in one statement per chunk (no model instances: this is the hot path)."""
     qn = connection.ops.quote_name
-    head = f"INSERT INTO {qn(CandidateMetric._meta.db_table)} "
-    head += f"({_columns(CandidateMetric, ['candidate', 'name', 'value', 'step', 'timestamp'])}) VALUES "
+    head = f"INSERT INTO {qn(CandidateMetric._meta.db_table)} ({_columns(CandidateMetric, _METRIC_COLUMNS)}) "
     with connection.cursor() as cursor:
-        for start in range(0, len(metrics), INSERT_CHUNK):
-            chunk = metrics[start : start + INSERT_CHUNK]
-            params: list = []
-            for name, value, timestamp, step in chunk:
-                params += (candidate_id, name, value, step, timestamp)
-            cursor.execute(head + ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk)), params)
+        for chunk in _chunks(metrics, INSERT_CHUNK):
+            source, params = _rows_source(candidate_id, chunk)
+            cursor.execute(head + source, params)
 
 
 def _latest_metrics_upsert(candidate_id: int, metrics: Sequence[tuple[str, float, int, int]]) -> None:
@@ -346,24 +371,19 @@ def _latest_metrics_upsert(candidate_id: int, metrics: Sequence[tuple[str, float
     rows = [best[name] for name in sorted(best)]
     qn = connection.ops.quote_name
     table = qn(CandidateLatestMetric._meta.db_table)
-    cols = ["candidate", "name", "value", "step", "timestamp"]
-    c = {n: qn(CandidateLatestMetric._meta.get_field(n).column) for n in cols}
+    c = {n: qn(CandidateLatestMetric._meta.get_field(n).column) for n in _METRIC_COLUMNS}
     nan_zero = "CASE WHEN {v} = %s THEN 0 ELSE {v} END"
+    tail = (
+        f" ON CONFLICT ({c['candidate']}, {c['name']}) DO UPDATE SET {c['value']} = EXCLUDED.{c['value']},"
+        f" {c['step']} = EXCLUDED.{c['step']}, {c['timestamp']} = EXCLUDED.{c['timestamp']}"
+        f" WHERE (EXCLUDED.{c['step']}, EXCLUDED.{c['timestamp']}, "
+        + nan_zero.format(v=f"EXCLUDED.{c['value']}")
+        + f") > (cur.{c['step']}, cur.{c['timestamp']}, "
+        + nan_zero.format(v=f"cur.{c['value']}")
+        + ")"
+    )
+    head = f"INSERT INTO {table} AS cur ({_columns(CandidateLatestMetric, _METRIC_COLUMNS)}) "
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), INSERT_CHUNK):
-            chunk = rows[start : start + INSERT_CHUNK]
-            params: list = []
-            for name, value, timestamp, step in chunk:
-                params += (candidate_id, name, value, step, timestamp)
-            sql = (
-                f"INSERT INTO {table} AS cur ({_columns(CandidateLatestMetric, cols)}) VALUES "
-                + ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
-                + f" ON CONFLICT ({c['candidate']}, {c['name']}) DO UPDATE SET {c['value']} = EXCLUDED.{c['value']},"
-                f" {c['step']} = EXCLUDED.{c['step']}, {c['timestamp']} = EXCLUDED.{c['timestamp']}"
-                f" WHERE (EXCLUDED.{c['step']}, EXCLUDED.{c['timestamp']}, "
-                + nan_zero.format(v=f"EXCLUDED.{c['value']}")
-                + f") > (cur.{c['step']}, cur.{c['timestamp']}, "
-                + nan_zero.format(v=f"cur.{c['value']}")
-                + ")"
-            )
-            cursor.execute(sql, [*params, math.nan, math.nan])
+        for chunk in _chunks(rows, INSERT_CHUNK):
+            source, params = _rows_source(candidate_id, chunk)
+            cursor.execute(head + source + tail, [*params, math.nan, math.nan])
