@@ -156,12 +156,15 @@ def start_assay(state: Path) -> Server:
     cmd = [
         str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
         "--workers", workers, "--threads", threads, "--timeout", "600",
+        # Server-side time per request (%(D)s, microseconds): tracking.py reports its p50 per endpoint.
+        "--access-logfile", str(state / "assay-access.log"), "--access-logformat", "%(m)s %(U)s %(s)s %(D)s",
     ]  # fmt: skip
     logfile = state / "assay.log"
     pid = spawn(cmd, logfile, env=env, cwd=ROOT)
     uri = f"http://127.0.0.1:{port}/api/v4/projects/bench/ml/mlflow"
     wait_http(f"http://127.0.0.1:{port}/api/v4/projects/bench/ml/mlflow/api/2.0/mlflow/", pid, logfile)
-    extra = {"workers": workers, "threads": threads, "database": env["DATABASE_URL"]}
+    extra = {"workers": workers, "threads": threads, "database": env["DATABASE_URL"],
+             "access_log": str(state / "assay-access.log")}  # fmt: skip
     if env.get("CELERY_BROKER_URL"):
         worker_pid = spawn(
             [str(ROOT / ".venv" / "bin" / "celery"), "-A", "config", "worker", "-Q", "default,artifacts,ci",
