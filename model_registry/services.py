@@ -111,10 +111,18 @@ def model_delete(*, model: Model) -> None:
 
     Source candidates in other experiments are untouched.
     """
-    experiment_id = model.experiment_id
+    experiment = model.experiment
     model.delete()
-    if experiment_id is not None:
-        Experiment.objects.filter(pk=experiment_id).delete()
+    if experiment is not None:
+        # Hard delete, as GitLab destroys a model's default experiment; then the packages that held its
+        # candidates' artifacts and logged models, which reference the experiment only by name.
+        from packages_registry.models import Package
+        from packages_registry.services import package_delete
+
+        names = [f"ml_experiment_{experiment.iid}", f"ml_logged_model_{experiment.iid}"]
+        experiment.delete()
+        for package in Package.objects.filter(project_id=experiment.project_id, name__in=names):
+            package_delete(package=package)
 
 
 def _touch(model: Model) -> None:
