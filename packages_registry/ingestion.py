@@ -149,10 +149,12 @@ def analyse(*, chunks: Iterable[bytes], path: str, declared: str = "") -> Analys
     size = 0
     head = bytearray()
     keep = bytearray()
-    keep_all = True
+    keep_all = None  # decided on the first chunk: only images (thumbnails) and MLmodel files are kept whole
     name = path.rsplit("/", 1)[-1]
     keep_limit = MLMODEL_MAX if name == "MLmodel" else THUMBNAIL_MAX_SOURCE
     for chunk in chunks:
+        if keep_all is None and chunk:
+            keep_all = name == "MLmodel" or sniff_content_type(chunk[:16], "").startswith("image/")
         sha256.update(chunk)
         md5.update(chunk)
         size += len(chunk)
@@ -168,6 +170,7 @@ def analyse(*, chunks: Iterable[bytes], path: str, declared: str = "") -> Analys
     result = Analysis(size=size, sha256=sha256.hexdigest(), md5=md5.hexdigest(), content_type=content_type)
     if is_text(content_type, path) and not content_type.startswith("image/"):
         result.preview_text = _preview(bytes(head))
+    keep_all = bool(keep_all)
     if content_type.startswith("image/") and keep_all and size:
         result.thumbnail = _thumbnail(bytes(keep))
     if name == "MLmodel" and keep_all:
