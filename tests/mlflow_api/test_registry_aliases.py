@@ -33,6 +33,7 @@ def test_set_get_move_and_delete_alias(api, two_versions):
     assert model["aliases"] == [{"alias": "champion", "version": "2"}]
 
 
+@pytest.mark.smoke
 def test_missing_alias_is_invalid_parameter_value_like_the_reference(api, two_versions):
     response = api.get(ALIAS, {"name": "m", "alias": "nope"})
     assert response.status_code == 400

@@ -35,6 +35,7 @@ def _versions(response):
     return [v["version"] for v in response.json()["model_versions"]]
 
 
+@pytest.mark.smoke
 def test_models_filter_by_name_like_ilike_and_tags(api, catalogue):
     assert _names(api.get(SEARCH_MODELS, {"filter": "name = 'b-cat'"})) == ["b-cat"]
     assert _names(api.get(SEARCH_MODELS, {"filter": "name LIKE 'a-%'"})) == ["a-dog"]
