@@ -64,11 +64,15 @@ class CountingReader(io.RawIOBase):
         return len(data)
 
 
+class _StreamFile(File):
+    DEFAULT_CHUNK_SIZE = CHUNK_SIZE  # Django's 64 KB default costs throughput on large uploads
+
+
 def storage_write(*, key: str, reader: CountingReader) -> int:
     """Stream `reader` to `key`; return the byte count. A failed write leaves no object behind."""
     storage = artifacts_storage()
     try:
-        saved = storage.save(key, File(reader, name=key.rsplit("/", 1)[-1]))
+        saved = storage.save(key, _StreamFile(reader, name=key.rsplit("/", 1)[-1]))
     except BaseException:
         storage_delete(key=key)
         raise
