@@ -70,8 +70,14 @@ def api_context_for_request(
         if token is None:
             raise NotAuthenticated()
         user = token.user
-    elif getattr(request, "user", None) is not None and request.user.is_authenticated:
-        user = request.user  # a signed-in browser session (dashboard JSON endpoints)
+    elif (
+        request.method in ("GET", "HEAD", "OPTIONS")
+        and getattr(request, "user", None) is not None
+        and request.user.is_authenticated
+    ):
+        # A signed-in browser session may read (dashboard JSON, downloads). APIs are CSRF-exempt, so a cookie
+        # alone must never be enough to write: writes need a token.
+        user = request.user
     else:
         raise NotAuthenticated()
 

@@ -80,3 +80,13 @@ def test_project_token_is_limited_to_its_project(tenant, other_tenant):
 def test_internal_ids_count_per_scope(db):
     assert [internal_id_next(scope="s", scope_id=1) for _ in range(3)] == [1, 2, 3]
     assert internal_id_next(scope="s", scope_id=2) == 1
+
+
+def test_session_reads_but_never_writes_through_the_api(tenant):
+    request = rf.get("/")
+    request.user = tenant.developer
+    assert api_context_for_request(request, str(tenant.project.pk)).role == Role.DEVELOPER
+    post = rf.post("/")
+    post.user = tenant.developer
+    with pytest.raises(NotAuthenticated):
+        api_context_for_request(post, str(tenant.project.pk), write=True)
