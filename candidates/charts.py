@@ -1,6 +1,6 @@
 """Metric histories for charts: downsampled in SQL, plus full-resolution streams for download.
 
-A series with at most `max_points` points is sent as it is. A longer one is cut into `max_points // 2` step
+A series spanning at most `max_points` steps is sent as it is. A longer one is cut into `max_points // 2` step
 buckets and each bucket is sent as its minimum and maximum (an M4-style envelope without the first/last pair):
 the line keeps every spike a pixel column can show, and the database does the work with one GROUP BY, so a
 1,000,000-point history costs two index scans and never passes through Python row by row.
@@ -14,9 +14,21 @@ import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import BigIntegerField, Count, ExpressionWrapper, F, Max, Min, Q, Value
+from django.db import connection, transaction
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    ExpressionWrapper,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
 
-from .models import CandidateMetric
+from .models import CandidateLatestMetric, CandidateMetric
 
 DEFAULT_MAX_POINTS = 1000
 
@@ -61,16 +73,11 @@ def metric_series(
     ids = list(candidate_ids)
     if not ids:
         return []
-    base = CandidateMetric.objects.filter(candidate_id__in=ids)
     if names is not None:
         names = list(names)
         if not names:
             return []
-        base = base.filter(name__in=names)
-    # Count("step") rather than Count("id"): the (candidate, name, step) index answers it without the heap.
-    stats = list(
-        base.values("candidate_id", "name").annotate(n=Count("step"), lo=Min("step"), hi=Max("step")).order_by()
-    )
+    stats = _series_stats(ids, names)
     series = {(s["candidate_id"], s["name"]): Series(s["candidate_id"], s["name"], s["n"]) for s in stats}
     small = [s for s in stats if s["n"] <= max_points]
     large = [s for s in stats if s["n"] > max_points]
@@ -92,6 +99,28 @@ def metric_series(
     return sorted(series.values(), key=lambda s: (s.name, ids.index(s.candidate_id)))
 
 
+def _series_stats(ids: list[int], names: list[str] | None) -> list[dict]:
+    """Per (candidate, metric): first and last step, and the step span as the size estimate.
+
+    The last step is the latest metric's (MLflow's rule puts the highest step there) and the first step is one
+    index probe, so sizing a 1,000,000-point history does not scan it (a COUNT would read every index entry).
+    A history with several points per step is rare; it is still drawn whole, only sized by its span.
+    """
+    latest = CandidateLatestMetric.objects.filter(candidate_id__in=ids)
+    if names is not None:
+        latest = latest.filter(name__in=names)
+    first = CandidateMetric.objects.filter(candidate_id=OuterRef("candidate_id"), name=OuterRef("name"))
+    rows = latest.annotate(lo=Subquery(first.order_by("step").values("step")[:1])).values(
+        "candidate_id", "name", "lo", "step"
+    )
+    out = []
+    for row in rows:
+        if row["lo"] is None:
+            continue
+        out.append({**row, "hi": row["step"], "n": row["step"] - row["lo"] + 1})
+    return out
+
+
 def _fill_buckets(series: dict, large: list[dict], buckets: int) -> None:
     # One step grid shared by all long series keeps it to a single GROUP BY; the x axis is shared anyway.
     lo = min(s["lo"] for s in large)
@@ -102,13 +131,20 @@ def _fill_buckets(series: dict, large: list[dict], buckets: int) -> None:
     bucket = ExpressionWrapper(
         (F("step") - Value(lo)) * Value(buckets) / Value(span), output_field=BigIntegerField()
     )
-    rows = (
+    query = (
         CandidateMetric.objects.filter(pairs)
         .annotate(bucket=bucket)
         .values("candidate_id", "name", "bucket")
         .annotate(vmin=Min("value"), vmax=Max("value"), smin=Min("step"), smax=Max("step"), n=Count("step"))
-        .order_by("candidate_id", "name", "bucket")
+        .order_by()
     )
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # PostgreSQL cannot estimate the number of buckets (an expression) and plans a sort of every row,
+            # spilling a million of them to disk; with few groups a hash aggregate is the right plan.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL enable_sort = off")
+        rows = sorted(query, key=lambda r: (r["candidate_id"], r["name"], r["bucket"]))
     for row in rows:
         one = series[(row["candidate_id"], row["name"])]
         if row["n"] == 1 or row["vmin"] == row["vmax"]:

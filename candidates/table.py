@@ -26,9 +26,9 @@ from django.db.models import (
     Count,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     Max,
     Min,
-    OuterRef,
     Q,
     QuerySet,
     Subquery,
@@ -45,7 +45,7 @@ from .search import candidate_filter_q, search_filter_parse
 PAGE_SIZES = (20, 50, 100)
 DEFAULT_PAGE_SIZE = 50
 # Column names are taken from the most recent candidates only, so the column picker costs the same at 100k.
-COLUMN_SAMPLE = 1000
+COLUMN_SAMPLE = 500
 MAX_DEFAULT_METRICS = 8
 MAX_DEFAULT_PARAMS = 8
 
@@ -126,41 +126,43 @@ def _decode_cursor(cursor: str) -> tuple[Any, int, bool]:
         raise TableError("This page link is no longer valid; start from the first page.") from exc
 
 
-def table_column_names(*, experiment: Experiment) -> tuple[list[str], list[str]]:
-    """(param names, metric names) seen on the experiment's most recent candidates, sorted."""
-    recent = (
+def _column_stats(experiment: Experiment) -> tuple[list[tuple[str, int]], list[str]]:
+    """(param name, distinct values) and metric names over the most recent candidates; 3 small queries, cached
+    on the experiment object for the request (the picker and the default columns both need them)."""
+    cached = getattr(experiment, "_table_columns", None)
+    if cached is not None:
+        return cached
+    # Materialised ids let PostgreSQL probe the (candidate, name) indexes instead of hashing whole tables.
+    recent = list(
         Candidate.objects.filter(experiment=experiment, lifecycle=Lifecycle.ACTIVE)
         .order_by("-id")
-        .values("id")[:COLUMN_SAMPLE]
+        .values_list("id", flat=True)[:COLUMN_SAMPLE]
     )
-    params = CandidateParam.objects.filter(candidate_id__in=Subquery(recent)).values_list("name", flat=True)
-    metrics = CandidateLatestMetric.objects.filter(candidate_id__in=Subquery(recent)).values_list(
-        "name", flat=True
-    )
-    return sorted(set(params.distinct())), sorted(set(metrics.distinct()))
+    params = list(
+        CandidateParam.objects.filter(candidate_id__in=recent)
+        .values("name")
+        .annotate(n=Count("value", distinct=True))
+        .order_by("name")
+        .values_list("name", "n")
+    ) if recent else []
+    metrics = sorted(
+        set(CandidateLatestMetric.objects.filter(candidate_id__in=recent).values_list("name", flat=True).distinct())
+    ) if recent else []
+    experiment._table_columns = (params, metrics)
+    return experiment._table_columns
+
+
+def table_column_names(*, experiment: Experiment) -> tuple[list[str], list[str]]:
+    """(param names, metric names) seen on the experiment's most recent candidates, sorted."""
+    params, metrics = _column_stats(experiment)
+    return [name for name, _ in params], metrics
 
 
 def table_default_columns(*, experiment: Experiment) -> tuple[list[str], list[str]]:
     """All metrics and the params whose value varies among the most recent candidates (capped)."""
-    recent = (
-        Candidate.objects.filter(experiment=experiment, lifecycle=Lifecycle.ACTIVE)
-        .order_by("-id")
-        .values("id")[:COLUMN_SAMPLE]
-    )
-    param_counts = (
-        CandidateParam.objects.filter(candidate_id__in=Subquery(recent))
-        .values("name")
-        .annotate(n=Count("value", distinct=True))
-        .order_by("name")
-    )
-    rows = list(param_counts)
-    varying = [r["name"] for r in rows if r["n"] > 1] or [r["name"] for r in rows]
-    metrics = (
-        CandidateLatestMetric.objects.filter(candidate_id__in=Subquery(recent))
-        .values_list("name", flat=True)
-        .distinct()
-    )
-    return varying[:MAX_DEFAULT_PARAMS], sorted(set(metrics))[:MAX_DEFAULT_METRICS]
+    params, metrics = _column_stats(experiment)
+    varying = [name for name, n in params if n > 1] or [name for name, _ in params]
+    return varying[:MAX_DEFAULT_PARAMS], metrics[:MAX_DEFAULT_METRICS]
 
 
 def table_spec_from_query(*, experiment: Experiment, query, default_columns: bool = True) -> TableSpec:
@@ -194,21 +196,27 @@ def table_spec_from_query(*, experiment: Experiment, query, default_columns: boo
     return spec
 
 
-def _sort_expression(sort: str):
+def _annotate_sort(qs: QuerySet, sort: str) -> QuerySet:
+    """Annotate `sort_key`. A param or metric is a LEFT JOIN on its (candidate, name) row rather than a
+    correlated subquery: the keyset conditions then compare a plain column instead of re-running the
+    subquery three times per row."""
     kind, _, name = sort.partition(".")
-    if kind == "metrics" and name:
-        latest = CandidateLatestMetric.objects.filter(candidate=OuterRef("pk"), name=name)
-        return Subquery(latest.values("value")[:1])
-    if kind == "params" and name:
-        return Subquery(CandidateParam.objects.filter(candidate=OuterRef("pk"), name=name).values("value")[:1])
+    if kind in ("metrics", "params") and name:
+        relation = "latest_metrics" if kind == "metrics" else "params"
+        return qs.annotate(
+            _sort_row=FilteredRelation(relation, condition=Q(**{f"{relation}__name": name})),
+            sort_key=F("_sort_row__value"),
+        )
     column = BASE_SORTS.get(sort)
     if column is None:
         raise TableError(f"Cannot sort by {sort!r}.")
     if column == "duration":
-        return ExpressionWrapper(F("end_time") - F("start_time"), output_field=BigIntegerField())
+        return qs.annotate(
+            sort_key=ExpressionWrapper(F("end_time") - F("start_time"), output_field=BigIntegerField())
+        )
     if column == "user":
-        return Coalesce(NullIf(F("user_name"), Value("")), F("user__username"))
-    return F(column)
+        return qs.annotate(sort_key=Coalesce(NullIf(F("user_name"), Value("")), F("user__username")))
+    return qs.annotate(sort_key=F(column))
 
 
 def _apply_filter(qs: QuerySet, spec: TableSpec) -> QuerySet:
@@ -232,7 +240,7 @@ def table_filtered(*, spec: TableSpec) -> QuerySet:
 
 def table_queryset(*, spec: TableSpec) -> QuerySet:
     """The filtered candidates with `sort_key` annotated, not yet ordered or paged."""
-    return table_filtered(spec=spec).annotate(sort_key=_sort_expression(spec.sort))
+    return _annotate_sort(table_filtered(spec=spec), spec.sort)
 
 
 def table_metric_summary(*, spec: TableSpec, names: list[str]) -> list[dict]:
