@@ -134,6 +134,8 @@ def candidate_create(
             status=Status.RUNNING,
         )
         _metadata_upsert(candidate, pairs)
+        # create_run carries the CI plugin's tags, so the CI link starts here too, not only on set_tag.
+        _ci_link_on_commit(candidate.pk, list(pairs))
     candidate.experiment = experiment
     return candidate
 
