@@ -122,3 +122,23 @@ def test_tag_not_equal_matches_models_without_the_tag(api, catalogue):
         "A-cow",
         "b-cat",
     ]
+
+
+def test_search_query_count_does_not_grow_with_results(api, catalogue, tenant, django_assert_max_num_queries):
+    run = catalogue[0]
+    for i in range(6):
+        api.post(
+            "api/2.0/mlflow/registered-models/create",
+            {"name": f"extra-{i}", "tags": [{"key": "k", "value": "v"}]},
+        )
+        api.post(
+            "api/2.0/mlflow/model-versions/create", {"name": f"extra-{i}", "source": f"runs:/{run.run_id}/m"}
+        )
+        api.post(
+            "api/2.0/mlflow/registered-models/alias", {"name": f"extra-{i}", "alias": "a", "version": "1"}
+        )
+    # auth + one query per prefetched relation, whatever the page size
+    with django_assert_max_num_queries(11):
+        assert len(_names(api.get(SEARCH_MODELS))) == 9
+    with django_assert_max_num_queries(8):
+        assert len(_versions(api.get(SEARCH_VERSIONS))) == 9
