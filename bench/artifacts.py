@@ -91,6 +91,16 @@ def run_server(server: Server, files: dict[int, tuple[Path, str]], workdir: Path
     except Exception as exc:  # noqa: BLE001 - a server that cannot even create an experiment
         notes.append(f"cannot create an experiment: {str(exc)[:300]}")
         return result
+    try:  # warm-up: the first artifact request of a fresh server pays for lazy imports
+        warm = workdir / "warm-up.txt"
+        warm.write_text("warm-up\n")
+        warm_run = client.create_run(experiment_id, run_name="warm-up").info.run_id
+        client.log_artifact(warm_run, str(warm))
+        target = Path(tempfile.mkdtemp(dir=workdir, prefix="download-"))
+        client.download_artifacts(warm_run, "warm-up.txt", dst_path=str(target))
+        shutil.rmtree(target, ignore_errors=True)
+    except Exception as exc:  # noqa: BLE001
+        notes.append(f"warm-up failed: {type(exc).__name__}: {str(exc)[:300]}")
     for mb, (path, digest) in sorted(files.items()):
         try:
             run_id = client.create_run(experiment_id, run_name=f"artifacts-{mb}mb").info.run_id

@@ -8,7 +8,8 @@ Targets:
                    --serve-artifacts, --workers 1
   mlflow-postgres  the same on PostgreSQL (database bench_mlflow, dropped and recreated; psycopg2-binary)
   assay            gunicorn config.wsgi (2 workers × 4 threads) on PostgreSQL database bench_assay (dropped,
-                   recreated, migrated), project `bench`, developer token with the `api` scope
+                   recreated, migrated), project `bench`, developer token with the `api` scope, and a Celery
+                   worker (1 process) on BENCH_ASSAY_BROKER (default redis://127.0.0.1:6379/9; empty = eager)
 
 Every server runs in its own session (process group) so `stop` ends exactly the processes `start` began.
 """
@@ -124,7 +125,9 @@ def assay_env(state: Path) -> dict:
         "DEBUG": "0",
         "LOG_LEVEL": "WARNING",
     }
-    broker = os.environ.get("BENCH_ASSAY_BROKER", "")
+    # As deployed: ingestion (checksums, previews) runs in a Celery worker, not in the upload request.
+    # Redis db 9 is the bench's own (tests use 1, 2 and 15); BENCH_ASSAY_BROKER= (empty) runs tasks eagerly.
+    broker = os.environ.get("BENCH_ASSAY_BROKER", "redis://127.0.0.1:6379/9")
     if broker:
         env["CELERY_BROKER_URL"] = broker
     else:
@@ -174,6 +177,7 @@ def start_assay(state: Path) -> Server:
         extra["worker_pid"] = worker_pid
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     extra["commit"] = commit.stdout.strip()
+    extra["ingestion"] = "celery worker" if env.get("CELERY_BROKER_URL") else "eager (in the request)"
     log(f"assay (commit {extra['commit']}) on {uri}, pid {pid}")
     return Server(name="assay", kind="assay", uri=uri, pid=pid, token=token, extra=extra)
 
