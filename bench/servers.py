@@ -16,6 +16,7 @@ Every server runs in its own session (process group) so `stop` ends exactly the 
 
 import argparse
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -32,6 +33,7 @@ REFENV = Path(os.environ.get("BENCH_REFENV", "/tmp/refenv"))
 REF_SPEC = os.environ.get("BENCH_MLFLOW_SPEC", "mlflow>=3,<4")
 PG = os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
 TARGETS = ("mlflow-sqlite", "mlflow-postgres", "assay")
+DEFAULT_STATE = "/tmp/assay-bench"
 
 
 def log(msg: str) -> None:
@@ -48,6 +50,14 @@ def ensure_refenv(postgres: bool) -> None:
         probe = subprocess.run([str(REFENV / "bin" / "python"), "-c", "import psycopg2"], capture_output=True)
         if probe.returncode:
             subprocess.run([str(pip), "install", "-q", "psycopg2-binary"], check=True)
+
+
+def database_name(base: str, state: Path) -> str:
+    """bench_assay / bench_mlflow for the default state dir; another state dir gets its own databases, so two
+    benchmark runs side by side do not drop each other's data."""
+    if state == Path(DEFAULT_STATE):
+        return base
+    return base + "_" + re.sub(r"[^a-z0-9]+", "_", state.name.lower()).strip("_")[:30]
 
 
 def recreate_database(name: str) -> None:
@@ -88,9 +98,10 @@ def start_mlflow(state: Path, backend: str) -> Server:
     if backend == "sqlite":
         store = f"sqlite:///{data}/mlflow.db"
     else:
-        recreate_database("bench_mlflow")
+        db = database_name("bench_mlflow", state)
+        recreate_database(db)
         # Explicit driver: this is the one installed in the scratch venv.
-        store = f"{PG.replace('postgresql://', 'postgresql+psycopg2://')}/bench_mlflow"
+        store = f"{PG.replace('postgresql://', 'postgresql+psycopg2://')}/{db}"
     port = free_port()
     cmd = [
         str(REFENV / "bin" / "mlflow"), "server", "--host", "127.0.0.1", "--port", str(port),
@@ -116,11 +127,11 @@ def start_mlflow(state: Path, backend: str) -> Server:
     )
 
 
-def assay_env(state: Path) -> dict:
+def assay_env(state: Path, db: str) -> dict:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": f"{PG.replace('postgresql://', 'postgres://')}/bench_assay",
+        "DATABASE_URL": f"{PG.replace('postgresql://', 'postgres://')}/{db}",
         "ASSAY_DATA_DIR": str(state / "assay"),
         "DEBUG": "0",
         "LOG_LEVEL": "WARNING",
@@ -139,8 +150,9 @@ def start_assay(state: Path) -> Server:
     data = state / "assay"
     shutil.rmtree(data, ignore_errors=True)
     data.mkdir(parents=True)
-    recreate_database("bench_assay")
-    env = assay_env(state)
+    db = database_name("bench_assay", state)
+    recreate_database(db)
+    env = assay_env(state, db)
     python = str(ROOT / ".venv" / "bin" / "python")
 
     def manage(*args: str) -> str:
