@@ -3,14 +3,16 @@
 Contract (all reads, bounded query counts whatever the number of candidates):
 
 - `table_spec_from_query(*, experiment, query)` reads the page's GET parameters into a `TableSpec`.
-- `table_page(*, spec)` returns one `TablePage` (rows + cursors): 1 query for the page, 1 for its params,
-  1 for its latest metrics.
+- `table_page(*, spec)` returns one `TablePage` (rows + cursors): 1 query for the page (2 when the page
+  reaches the candidates that have no value for the sort key), 1 for its params, 1 for its latest metrics.
 - `table_iter_rows(*, spec, chunk)` yields every row of the filtered, sorted view in keyset chunks (CSV export).
 - `table_column_names(*, experiment)` the param and metric names offered as columns.
 
 Sort keys use the search grammar's names: `attributes.start_time`, `attributes.name`, `metrics.<name>`,
 `params.<name>`, ... Every sort orders by (key, id) with NULLs last, so a cursor is the last row's
-(key, id) and the next page is an index-friendly "after this pair" condition instead of an OFFSET.
+(key, id) and the next page is an index-friendly "after this pair" condition instead of an OFFSET. The rows
+with a key and the rows without one are read by separate queries (see `_window`), so a page is an index walk
+that stops after `page_size` rows, never a sort of the whole experiment.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FilteredRelation,
+    IntegerField,
     Max,
     Min,
     Q,
@@ -45,7 +48,7 @@ from .search import candidate_filter_q, search_filter_parse
 PAGE_SIZES = (20, 50, 100)
 DEFAULT_PAGE_SIZE = 50
 # Column names are taken from the most recent candidates only, so the column picker costs the same at 100k.
-COLUMN_SAMPLE = 500
+COLUMN_SAMPLE = 200
 MAX_DEFAULT_METRICS = 8
 MAX_DEFAULT_PARAMS = 8
 
@@ -127,28 +130,37 @@ def _decode_cursor(cursor: str) -> tuple[Any, int, bool]:
 
 
 def _column_stats(experiment: Experiment) -> tuple[list[tuple[str, int]], list[str]]:
-    """(param name, distinct values) and metric names over the most recent candidates; 3 small queries, cached
-    on the experiment object for the request (the picker and the default columns both need them)."""
+    """(param name, distinct values) and metric names over the most recent candidates: one query, cached on
+    the experiment object for the request (the picker and the default columns both need them)."""
     cached = getattr(experiment, "_table_columns", None)
     if cached is not None:
         return cached
-    # Materialised ids let PostgreSQL probe the (candidate, name) indexes instead of hashing whole tables.
-    recent = list(
-        Candidate.objects.filter(experiment=experiment, lifecycle=Lifecycle.ACTIVE)
-        .order_by("-id")
-        .values_list("id", flat=True)[:COLUMN_SAMPLE]
+    recent = (
+        Candidate.objects.filter(experiment=experiment, lifecycle=Lifecycle.ACTIVE).order_by("-id").values("id")
     )
-    params = list(
-        CandidateParam.objects.filter(candidate_id__in=recent)
+    sample = recent[:COLUMN_SAMPLE]
+    # The id floor is redundant with the IN, but it lets PostgreSQL range-scan the candidate index instead of
+    # hashing every param row of the table against the sample.
+    floor = Coalesce(Subquery(recent[COLUMN_SAMPLE - 1 : COLUMN_SAMPLE]), Value(0))
+    params = (
+        CandidateParam.objects.filter(candidate_id__in=sample, candidate_id__gte=floor)
         .values("name")
         .annotate(n=Count("value", distinct=True))
-        .order_by("name")
         .values_list("name", "n")
-    ) if recent else []
-    metrics = sorted(
-        set(CandidateLatestMetric.objects.filter(candidate_id__in=recent).values_list("name", flat=True).distinct())
-    ) if recent else []
-    experiment._table_columns = (params, metrics)
+        .order_by()
+    )
+    metrics = (  # n = -1 marks a metric name in the combined rows
+        CandidateLatestMetric.objects.filter(candidate_id__in=sample)
+        .annotate(n=Value(-1, output_field=IntegerField()))
+        .values_list("name", "n")
+        .distinct()
+        .order_by()
+    )
+    rows = list(params.union(metrics, all=True))
+    experiment._table_columns = (
+        sorted((name, n) for name, n in rows if n >= 0),
+        sorted(name for name, n in rows if n < 0),
+    )
     return experiment._table_columns
 
 
@@ -275,27 +287,67 @@ def table_metric_summary(*, spec: TableSpec, names: list[str]) -> list[dict]:
     ]
 
 
-def _ordered(qs: QuerySet, descending: bool) -> QuerySet:
-    key = F("sort_key").desc(nulls_last=True) if descending else F("sort_key").asc(nulls_last=True)
-    return qs.order_by(key, "-pk" if descending else "pk")
+# Sort keys that are never NULL: the view is just the "present values" part below.
+NOT_NULL_SORTS = {"attributes.name", "attributes.status", "attributes.iid"}
 
 
-def _after(value: Any, pk: int, descending: bool) -> Q:
-    """Rows after (value, pk) in the order (sort_key NULLS LAST, pk)."""
-    if value is None:
-        return Q(sort_key__isnull=True) & (Q(pk__lt=pk) if descending else Q(pk__gt=pk))
-    beyond = Q(sort_key__lt=value) if descending else Q(sort_key__gt=value)
-    tie = Q(sort_key=value) & (Q(pk__lt=pk) if descending else Q(pk__gt=pk))
-    return beyond | tie | Q(sort_key__isnull=True)
+def _key_order(descending: bool, reverse: bool = False) -> list:
+    """ORDER BY for the rows whose sort key is present. No NULLS clause: those rows have none, and leaving it
+    out lets PostgreSQL walk a plain (.., key) index such as (name, value) or (experiment, lifecycle,
+    start_time DESC) and stop after one page."""
+    down = descending != reverse
+    return [F("sort_key").desc() if down else F("sort_key").asc(), "-pk" if down else "pk"]
 
 
-def _before(value: Any, pk: int, descending: bool) -> Q:
-    """Rows before (value, pk) in the same order."""
-    if value is None:
-        return Q(sort_key__isnull=False) | (Q(sort_key__isnull=True) & (Q(pk__gt=pk) if descending else Q(pk__lt=pk)))
-    beyond = Q(sort_key__gt=value) if descending else Q(sort_key__lt=value)
-    tie = Q(sort_key=value) & (Q(pk__gt=pk) if descending else Q(pk__lt=pk))
-    return beyond | tie
+def _pk_order(descending: bool, reverse: bool = False) -> str:
+    return "-pk" if descending != reverse else "pk"
+
+
+def _present_beyond(value: Any, pk: int, descending: bool) -> Q:
+    """Present-key rows after (value, pk) in view order; the redundant `<=`/`>=` bound lets an index range
+    scan start at the cursor."""
+    if descending:
+        return Q(sort_key__lte=value) & (Q(sort_key__lt=value) | Q(pk__lt=pk))
+    return Q(sort_key__gte=value) & (Q(sort_key__gt=value) | Q(pk__gt=pk))
+
+
+def _present_before(value: Any, pk: int, descending: bool) -> Q:
+    return _present_beyond(value, pk, not descending)
+
+
+def _window(qs: QuerySet, spec: TableSpec, limit: int, after: tuple[Any, int] | None = None) -> list[Candidate]:
+    """Up to `limit` rows in view order (key NULLS LAST, then pk) after the (value, pk) pair `after`.
+
+    The view is two index-friendly parts: rows with a key (ordered by it), then rows without one (by pk).
+    The second query runs only when the first one does not fill the window, so a page usually costs one.
+    """
+    rows: list[Candidate] = []
+    present = qs.filter(sort_key__isnull=False)
+    if after is None or after[0] is not None:
+        if after is not None:
+            present = present.filter(_present_beyond(after[0], after[1], spec.descending))
+        rows = list(present.order_by(*_key_order(spec.descending))[:limit])
+        if len(rows) == limit or spec.sort in NOT_NULL_SORTS:
+            return rows
+    missing = qs.filter(sort_key__isnull=True)
+    if after is not None and after[0] is None:
+        missing = missing.filter(pk__lt=after[1]) if spec.descending else missing.filter(pk__gt=after[1])
+    return rows + list(missing.order_by(_pk_order(spec.descending))[: limit - len(rows)])
+
+
+def _window_back(qs: QuerySet, spec: TableSpec, limit: int, before: tuple[Any, int]) -> list[Candidate]:
+    """Up to `limit` rows before the pair `before`, nearest first (reverse view order)."""
+    rows: list[Candidate] = []
+    present = qs.filter(sort_key__isnull=False)
+    if before[0] is None:
+        missing = qs.filter(sort_key__isnull=True)
+        missing = missing.filter(pk__gt=before[1]) if spec.descending else missing.filter(pk__lt=before[1])
+        rows = list(missing.order_by(_pk_order(spec.descending, reverse=True))[:limit])
+        if len(rows) == limit:
+            return rows
+    else:
+        present = present.filter(_present_before(before[0], before[1], spec.descending))
+    return rows + list(present.order_by(*_key_order(spec.descending, reverse=True))[: limit - len(rows)])
 
 
 def _attach(candidates: list[Candidate], spec: TableSpec) -> list[TableRow]:
@@ -317,19 +369,16 @@ def _attach(candidates: list[Candidate], spec: TableSpec) -> list[TableRow]:
 
 def table_page(*, spec: TableSpec) -> TablePage:
     qs = table_queryset(spec=spec).select_related("user")
+    limit = spec.page_size + 1
     before = False
     if spec.cursor:
         value, pk, before = _decode_cursor(spec.cursor)
         if before:
-            qs = qs.filter(_before(value, pk, spec.descending))
-            # Reversing the order flips where NULLs go: they come first when walking backwards.
-            key = F("sort_key").asc(nulls_first=True) if spec.descending else F("sort_key").desc(nulls_first=True)
-            qs = qs.order_by(key, "pk" if spec.descending else "-pk")
+            candidates = _window_back(qs, spec, limit, (value, pk))
         else:
-            qs = _ordered(qs.filter(_after(value, pk, spec.descending)), spec.descending)
+            candidates = _window(qs, spec, limit, (value, pk))
     else:
-        qs = _ordered(qs, spec.descending)
-    candidates = list(qs[: spec.page_size + 1])
+        candidates = _window(qs, spec, limit)
     more = len(candidates) > spec.page_size
     candidates = candidates[: spec.page_size]
     if before:
@@ -347,16 +396,15 @@ def table_page(*, spec: TableSpec) -> TablePage:
 
 
 def table_iter_rows(*, spec: TableSpec, chunk: int = 1000) -> Iterator[TableRow]:
-    """Every row of the view, in order, fetched in keyset chunks (3 queries per chunk, bounded memory)."""
+    """Every row of the view, in order, fetched in keyset chunks (3-4 queries per chunk, bounded memory)."""
     base = table_queryset(spec=spec).select_related("user")
-    cursor: tuple[Any, int] | None = None
+    after: tuple[Any, int] | None = None
     while True:
-        qs = base.filter(_after(cursor[0], cursor[1], spec.descending)) if cursor else base
-        candidates = list(_ordered(qs, spec.descending)[:chunk])
+        candidates = _window(base, spec, chunk, after)
         if not candidates:
             return
         yield from _attach(candidates, spec)
         if len(candidates) < chunk:
             return
         last = candidates[-1]
-        cursor = (last.sort_key, last.pk)
+        after = (last.sort_key, last.pk)
