@@ -2,8 +2,9 @@
 
 A series spanning at most `max_points` steps is sent as it is. A longer one is cut into `max_points // 2` step
 buckets and each bucket is sent as its minimum and maximum (an M4-style envelope without the first/last pair):
-the line keeps every spike a pixel column can show, and the database does the work with one GROUP BY, so a
-1,000,000-point history costs two index scans and never passes through Python row by row.
+the line keeps every spike a pixel column can show, and the database does the work (on PostgreSQL one range
+scan of the covering history index per bucket, see `_BUCKETS_SQL`), so a 1,000,000-point history never passes
+through Python row by row.
 
 Every function takes candidate ids that the caller already resolved through the project the user may see.
 """
@@ -14,7 +15,7 @@ import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import (
     BigIntegerField,
     Count,
@@ -122,7 +123,51 @@ def _series_stats(ids: list[int], names: list[str] | None) -> list[dict]:
 
 
 def _fill_buckets(series: dict, large: list[dict], buckets: int) -> None:
-    # One step grid shared by all long series keeps it to a single GROUP BY; the x axis is shared anyway.
+    rows = _bucket_rows_postgresql(large, buckets) if connection.vendor == "postgresql" else _bucket_rows(large, buckets)
+    for cid, name, vmin, vmax, smin, smax, n in rows:
+        one = series[(cid, name)]
+        if n == 1 or vmin == vmax:
+            one.x.append(smin)
+            one.y.append(finite_or_none(vmin))
+            continue
+        # Both extremes at the bucket's middle step: a vertical stroke, honest about what a pixel holds.
+        mid = (smin + smax) / 2
+        one.x += [mid, mid]
+        one.y += [finite_or_none(vmin), finite_or_none(vmax)]
+
+
+# Bucket b of a series covers steps [lo + b*span/B, lo + (b+1)*span/B) (integer division). Each bucket is one
+# range scan of the covering (candidate, name, step) INCLUDE (value, timestamp) index feeding a plain
+# aggregate: no hash table or sort over a million rows, which made a GROUP BY on the bucket number about three
+# times slower.
+_BUCKETS_SQL = """
+SELECT s.candidate_id, s.name, a.vmin, a.vmax, a.smin, a.smax, a.n
+FROM (VALUES {values}) AS s(candidate_id, name, lo, span)
+CROSS JOIN generate_series(0, %s - 1) AS b(b)
+CROSS JOIN LATERAL (
+    SELECT min(m.value) AS vmin, max(m.value) AS vmax, min(m.step) AS smin, max(m.step) AS smax, count(*) AS n
+    FROM {table} m
+    WHERE m.candidate_id = s.candidate_id AND m.name = s.name
+      AND m.step >= s.lo + (b.b * s.span) / %s AND m.step < s.lo + ((b.b + 1) * s.span) / %s
+) AS a
+WHERE a.n > 0
+ORDER BY s.candidate_id, s.name, b.b
+"""
+
+
+def _bucket_rows_postgresql(large: list[dict], buckets: int) -> list[tuple]:
+    values = ", ".join(["(%s::bigint, %s::text, %s::bigint, %s::bigint)"] * len(large))
+    params: list = []
+    for s in large:
+        params += [s["candidate_id"], s["name"], s["lo"], s["hi"] - s["lo"] + 1]
+    sql = _BUCKETS_SQL.format(values=values, table=CandidateMetric._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params + [buckets, buckets, buckets])
+        return cursor.fetchall()
+
+
+def _bucket_rows(large: list[dict], buckets: int) -> list[tuple]:
+    """The portable version (SQLite): one GROUP BY on a step grid shared by all long series."""
     lo = min(s["lo"] for s in large)
     span = max(s["hi"] for s in large) - lo + 1
     pairs = Q()
@@ -136,25 +181,9 @@ def _fill_buckets(series: dict, large: list[dict], buckets: int) -> None:
         .annotate(bucket=bucket)
         .values("candidate_id", "name", "bucket")
         .annotate(vmin=Min("value"), vmax=Max("value"), smin=Min("step"), smax=Max("step"), n=Count("step"))
-        .order_by()
+        .order_by("candidate_id", "name", "bucket")
     )
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # PostgreSQL cannot estimate the number of buckets (an expression) and plans a sort of every row,
-            # spilling a million of them to disk; with few groups a hash aggregate is the right plan.
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL enable_sort = off")
-        rows = sorted(query, key=lambda r: (r["candidate_id"], r["name"], r["bucket"]))
-    for row in rows:
-        one = series[(row["candidate_id"], row["name"])]
-        if row["n"] == 1 or row["vmin"] == row["vmax"]:
-            one.x.append(row["smin"])
-            one.y.append(finite_or_none(row["vmin"]))
-            continue
-        # Both extremes at the bucket's middle step: a vertical stroke, honest about what a pixel holds.
-        mid = (row["smin"] + row["smax"]) / 2
-        one.x += [mid, mid]
-        one.y += [finite_or_none(row["vmin"]), finite_or_none(row["vmax"])]
+    return [(r["candidate_id"], r["name"], r["vmin"], r["vmax"], r["smin"], r["smax"], r["n"]) for r in query]
 
 
 def metric_history_rows(*, candidate_id: int, name: str) -> Iterator[tuple[int, float, int]]:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_POST
 
 from candidates import integrations
@@ -26,6 +28,7 @@ from candidates.table import (
     table_page,
     table_spec_from_query,
 )
+from candidates.templatetags.assay import duration, metric
 from projects.decorators import project_page
 from projects.models import Role
 
@@ -86,6 +89,26 @@ def _columns(spec: TableSpec, base_path: str) -> list[dict]:
     return out
 
 
+def _utc(ms: int | None, fmt: str) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime(fmt) if ms is not None else ""
+
+
+def _prepare_cells(rows, spec: TableSpec) -> None:
+    """Display strings per row, computed once in Python: a 50 x 15 table through template filter chains
+    (`|get:p|default_if_none|truncatechars`, `|ms_datetime|date`) cost more than every query of the page."""
+    for row in rows:
+        c = row.candidate
+        row.display_name = Truncator(c.name or c.run_id).chars(60)
+        row.created = _utc(c.start_time, "%Y-%m-%d %H:%M")
+        row.created_title = _utc(c.start_time, "%Y-%m-%d %H:%M:%S")
+        row.duration_text = duration(row.duration_ms)
+        row.user_text = c.user_name or (c.user.username if c.user_id and c.user else "")
+        row.param_cells = [
+            (row.params.get(p, ""), Truncator(row.params.get(p, "")).chars(40)) for p in spec.params
+        ]
+        row.metric_cells = [(m, metric(row.metrics.get(m))) for m in spec.metrics]
+
+
 def _table_context(request, experiment, spec: TableSpec) -> dict:
     error = ""
     try:
@@ -97,6 +120,7 @@ def _table_context(request, experiment, spec: TableSpec) -> dict:
     role = request.project_role
     for row in page.rows:
         row.deletable = candidate_can_delete(candidate=row.candidate, user=request.user, role=role)
+    _prepare_cells(page.rows, spec)
     ci_jobs = integrations.ci_jobs_for(candidate_ids=[row.candidate.pk for row in page.rows])
     return {
         "ci_jobs": ci_jobs,
