@@ -194,6 +194,11 @@ def candidate_log_batch(
         key_check(name, "name")
     params = _params_normalise(params)
     pairs = _metadata_pairs(tags)
+    if metrics and not params and not pairs and connection.vendor == "postgresql" and len(metrics) <= PG_CHUNK:
+        # The hot path (log_metric, metric-only log_batch): history and latest values in one statement, which
+        # PostgreSQL runs atomically on its own: no BEGIN/COMMIT round trips.
+        _metrics_write_one_statement(candidate.pk, metrics)
+        return
     with transaction.atomic():
         if params:
             _params_insert(candidate, params)
@@ -334,9 +339,12 @@ def _rows_source(candidate_id: int, rows: Sequence[tuple[str, float, int, int]])
     return "VALUES " + ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows)), params
 
 
+PG_CHUNK = 10_000  # rows per INSERT on PostgreSQL (unnest: 5 bound parameters per statement whatever the size)
+
+
 def _chunks(rows: Sequence, size: int):
     if connection.vendor == "postgresql":
-        size = 10_000
+        size = PG_CHUNK
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
 
@@ -354,12 +362,24 @@ def _metrics_insert(candidate_id: int, metrics: Sequence[tuple[str, float, int, 
             cursor.execute(head + source, params)
 
 
-def _latest_metrics_upsert(candidate_id: int, metrics: Sequence[tuple[str, float, int, int]]) -> None:
-    """Keep the latest value per name by MLflow's rule (max step, then timestamp, then value; NaN counts as 0).
+def _metrics_insert_sql() -> str:
+    qn = connection.ops.quote_name
+    return f"INSERT INTO {qn(CandidateMetric._meta.db_table)} ({_columns(CandidateMetric, _METRIC_COLUMNS)}) "
 
-    One INSERT ... ON CONFLICT DO UPDATE ... WHERE (tuple comparison): the database decides under the row lock,
-    so concurrent writers cannot lose a newer value. Rows go in name order so writers lock in the same order.
-    """
+
+def _metrics_write_one_statement(candidate_id: int, metrics: Sequence[tuple[str, float, int, int]]) -> None:
+    """History rows and the latest-value upsert as one PostgreSQL statement (a data-modifying CTE)."""
+    history_source, history_params = _rows_source(candidate_id, metrics)
+    latest_sql, latest_params = _latest_metrics_statement(candidate_id, _latest_rows(metrics))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH history AS ({_metrics_insert_sql()}{history_source}) {latest_sql}",
+            [*history_params, *latest_params],
+        )
+
+
+def _latest_rows(metrics: Sequence[tuple[str, float, int, int]]) -> list[tuple[str, float, int, int]]:
+    """The best point per name by MLflow's rule, in name order (so concurrent writers lock rows in one order)."""
     best: dict[str, tuple[str, float, int, int]] = {}
     for metric in metrics:
         name, value, timestamp, step = metric
@@ -370,7 +390,10 @@ def _latest_metrics_upsert(candidate_id: int, metrics: Sequence[tuple[str, float
             _sort_value(current[1]),
         ):
             best[name] = metric
-    rows = [best[name] for name in sorted(best)]
+    return [best[name] for name in sorted(best)]
+
+
+def _latest_metrics_statement(candidate_id: int, rows: Sequence[tuple[str, float, int, int]]) -> tuple[str, list]:
     qn = connection.ops.quote_name
     table = qn(CandidateLatestMetric._meta.db_table)
     c = {n: qn(CandidateLatestMetric._meta.get_field(n).column) for n in _METRIC_COLUMNS}
@@ -385,7 +408,17 @@ def _latest_metrics_upsert(candidate_id: int, metrics: Sequence[tuple[str, float
         + ")"
     )
     head = f"INSERT INTO {table} AS cur ({_columns(CandidateLatestMetric, _METRIC_COLUMNS)}) "
+    source, params = _rows_source(candidate_id, rows)
+    return head + source + tail, [*params, math.nan, math.nan]
+
+
+def _latest_metrics_upsert(candidate_id: int, metrics: Sequence[tuple[str, float, int, int]]) -> None:
+    """Keep the latest value per name by MLflow's rule (max step, then timestamp, then value; NaN counts as 0).
+
+    One INSERT ... ON CONFLICT DO UPDATE ... WHERE (tuple comparison): the database decides under the row lock,
+    so concurrent writers cannot lose a newer value. Rows go in name order so writers lock in the same order.
+    """
+    rows = _latest_rows(metrics)
     with connection.cursor() as cursor:
         for chunk in _chunks(rows, INSERT_CHUNK):
-            source, params = _rows_source(candidate_id, chunk)
-            cursor.execute(head + source + tail, [*params, math.nan, math.nan])
+            cursor.execute(*_latest_metrics_statement(candidate_id, chunk))

@@ -38,9 +38,8 @@ def _candidate(ctx, data, *, with_data=False):
     )
 
 
-def _run_body(ctx, candidate) -> dict:
-    fresh = selectors.candidate_get_for_project(project=ctx.project, run_id=candidate.run_id, with_data=True)
-    return {"run": run_json(fresh)}
+def _run_body(candidate) -> dict:
+    return {"run": run_json(candidate, selectors.candidate_data(candidate_ids=[candidate.pk])[candidate.pk])}
 
 
 def metric_parse(item: dict, path: str, *, timestamp_required: bool) -> tuple[str, float, int, int]:
@@ -77,7 +76,7 @@ def run_create(request, ctx, data):
         name=field_str(data, "run_name", default=""),
         metadata=key_values(data, "tags"),
     )
-    return _run_body(ctx, candidate)
+    return _run_body(candidate)
 
 
 @mlflow_endpoint(("GET",))

@@ -6,6 +6,8 @@ Ids are strings, times are ms since the epoch, NaN/±inf are the protobuf JSON s
 import json
 import math
 
+from candidates.selectors import CandidateData
+
 from .errors import MlflowError
 
 # ---------------------------------------------------------------- requests
@@ -169,28 +171,31 @@ def run_info_json(candidate) -> dict:
     return info
 
 
-def dataset_input_json(row) -> dict:
-    dataset = {"name": row.name, "digest": row.digest, "source_type": row.source_type, "source": row.source}
-    if row.schema:
-        dataset["schema"] = row.schema
-    if row.profile:
-        dataset["profile"] = row.profile
-    return {"tags": row.tags or [], "dataset": dataset}
+def dataset_input_json(row: dict) -> dict:
+    dataset = {"name": row["name"], "digest": row["digest"], "source_type": row["source_type"], "source": row["source"]}
+    if row["schema"]:
+        dataset["schema"] = row["schema"]
+    if row["profile"]:
+        dataset["profile"] = row["profile"]
+    return {"tags": row["tags"] or [], "dataset": dataset}
 
 
-def run_json(candidate) -> dict:
-    """A run with data and inputs; expects the candidate's relations prefetched (DATA_RELATIONS)."""
+def run_json(candidate, data=None) -> dict:
+    """A run with data and inputs, from `data` (CandidateData), else `candidate.data` (loaded by
+    candidate_get_for_project(with_data=True)), else the candidate's prefetched relations (DATA_RELATIONS)."""
+    if data is None:
+        data = getattr(candidate, "data", None) or CandidateData.from_prefetched(candidate)
     return {
         "info": run_info_json(candidate),
         "data": {
             "metrics": [
-                {"key": m.name, "value": float_json(m.value), "timestamp": m.timestamp, "step": m.step}
-                for m in candidate.latest_metrics.all()
+                {"key": name, "value": float_json(value), "timestamp": timestamp, "step": step}
+                for name, value, timestamp, step in data.latest_metrics
             ],
-            "params": tags_json(candidate.params.all()),
-            "tags": tags_json(candidate.metadata.all()),
+            "params": [{"key": name, "value": value} for name, value in data.params],
+            "tags": [{"key": name, "value": value} for name, value in data.metadata],
         },
-        "inputs": {"dataset_inputs": [dataset_input_json(row) for row in candidate.inputs.all()]},
+        "inputs": {"dataset_inputs": [dataset_input_json(row) for row in data.inputs]},
     }
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.http import HttpRequest
 
 from .models import AccessToken, Project, Role
-from .selectors import access_token_get_active, project_get_by_ref, project_role_for_user
+from .selectors import access_for_token, project_get_by_ref, project_role_for_user
 
 
 class AccessDenied(Exception):
@@ -66,7 +66,8 @@ def api_context_for_request(
     token = None
     secret = token_secret_from_request(request)
     if secret:
-        token = access_token_get_active(secret=secret)
+        # Token, user, project and role in one query: this runs on every API call.
+        token, project, role = access_for_token(secret=secret, project_ref=project_ref)
         if token is None:
             raise NotAuthenticated()
         user = token.user
@@ -78,13 +79,13 @@ def api_context_for_request(
         # A signed-in browser session may read (dashboard JSON, downloads). APIs are CSRF-exempt, so a cookie
         # alone must never be enough to write: writes need a token.
         user = request.user
+        project = project_get_by_ref(ref=project_ref)
+        role = project_role_for_user(project=project, user=user) if project is not None else None
     else:
         raise NotAuthenticated()
 
-    project = project_get_by_ref(ref=project_ref)
     if project is None or (token is not None and token.project_id not in (None, project.pk)):
         raise ProjectNotFound()
-    role = project_role_for_user(project=project, user=user)
     if role is None:
         raise ProjectNotFound()
     if role < Role.REPORTER:
