@@ -86,7 +86,12 @@ class CandidateMetadata(models.Model):
 class CandidateMetric(models.Model):
     """One point of a metric's history. NaN and ±inf are stored as they came."""
 
-    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="metrics")
+    # The hottest insert path: no database FK (its per-row trigger cost ~40% of a 1,000-point batch) and no
+    # separate candidate_id index (the history index leads with it). Writes check the candidate first and
+    # Django's CASCADE still deletes the rows with their candidate.
+    candidate = models.ForeignKey(
+        Candidate, on_delete=models.CASCADE, related_name="metrics", db_constraint=False, db_index=False
+    )
     name = models.CharField(max_length=250)
     value = models.FloatField()
     step = models.BigIntegerField(default=0)

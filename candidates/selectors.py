@@ -152,6 +152,28 @@ def candidate_metric_history(
     return page, None
 
 
+def candidate_metric_history_json_items(*, candidate: Candidate, name: str) -> str:
+    """The whole history as MLflow's JSON metric objects joined by commas, built by PostgreSQL (PostgreSQL only).
+
+    get-history of 100k+ points without a Python object per point: one string_agg over the covering history
+    index. float8's text output is the shortest exact form (valid JSON); NaN/±inf become MLflow's strings.
+    """
+    qn = connection.ops.quote_name
+    value, timestamp = qn("value"), qn("timestamp")
+    sql = (
+        "SELECT string_agg('{\"key\":' || %s || ',\"value\":' || CASE"
+        f" WHEN {value} = 'NaN'::float8 THEN '\"NaN\"'"
+        f" WHEN {value} = 'Infinity'::float8 THEN '\"Infinity\"'"
+        f" WHEN {value} = '-Infinity'::float8 THEN '\"-Infinity\"'"
+        f" ELSE {value}::text END || ',\"timestamp\":' || {timestamp} || ',\"step\":' || step || '}}',"
+        f" ',' ORDER BY {timestamp}, step, {value})"
+        f" FROM {qn(CandidateMetric._meta.db_table)} WHERE candidate_id = %s AND name = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [json.dumps(name), candidate.pk, name])
+        return cursor.fetchone()[0] or ""
+
+
 def candidate_latest_metrics(*, candidate_ids: Sequence[int]) -> dict[int, dict[str, float]]:
     """{candidate id: {metric name: latest value}} in one query."""
     out: dict[int, dict[str, float]] = {pk: {} for pk in candidate_ids}

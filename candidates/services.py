@@ -190,7 +190,7 @@ def candidate_log_batch(
     All or nothing: a changed param value raises InvalidValueError and nothing from the call is written.
     """
     _active_check(candidate)
-    for name, *_ in metrics:
+    for name in dict.fromkeys(m[0] for m in metrics):  # a batch usually repeats a few names; first bad one wins
         key_check(name, "name")
     params = _params_normalise(params)
     pairs = _metadata_pairs(tags)

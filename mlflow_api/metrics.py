@@ -1,5 +1,6 @@
 """MLflow metrics endpoints: GetMetricHistory (paged with max_results + page_token)."""
 
+from django.db import connection
 from django.http import HttpResponse
 from django.urls import path
 
@@ -16,11 +17,15 @@ def metric_history(request, ctx, data):
     max_results = field_int(data, "max_results")
     if max_results is not None:
         max_results = search.max_results_check(max_results, threshold=10**9)
+    offset = search.page_token_decode(field_str(data, "page_token"))
+    if max_results is None and not offset and connection.vendor == "postgresql":
+        items = selectors.candidate_metric_history_json_items(candidate=candidate, name=key)
+        return HttpResponse('{"metrics":[' + items + "]}", content_type="application/json")
     rows, next_offset = selectors.candidate_metric_history(
         candidate=candidate,
         name=key,
         max_results=max_results,
-        offset=search.page_token_decode(field_str(data, "page_token")),
+        offset=offset,
     )
     token = search.page_token_encode(next_offset) if next_offset is not None else None
     return HttpResponse(metric_history_json(key, rows, token), content_type="application/json")

@@ -42,8 +42,31 @@ def _run_body(candidate) -> dict:
     return {"run": run_json(candidate, selectors.candidate_data(candidate_ids=[candidate.pk])[candidate.pk])}
 
 
+_NUMBER = (int, float)
+
+
+def _metric_fast(item: dict) -> tuple[str, float, int, int] | None:
+    """The common well-formed shape (what the mlflow client sends: int64 fields as decimal strings) without
+    the per-field checks; None sends the item through metric_parse's full validation and messages."""
+    key, value, timestamp, step = item.get("key"), item.get("value"), item.get("timestamp"), item.get("step", 0)
+    if type(key) is not str or not key or type(value) not in _NUMBER:
+        return None
+    if type(timestamp) is str and timestamp.isdigit():
+        timestamp = int(timestamp)
+    elif type(timestamp) is not int or timestamp < 0:
+        return None
+    if type(step) is str and (step[1:] if step[:1] == "-" else step).isdigit():
+        step = int(step)
+    elif type(step) is not int:
+        return None
+    return key, float(value), timestamp, step
+
+
 def metric_parse(item: dict, path: str, *, timestamp_required: bool) -> tuple[str, float, int, int]:
     """One metric as `(name, value, timestamp, step)`, with the reference's checks and messages."""
+    fast = _metric_fast(item)
+    if fast is not None:
+        return fast
     key = field_str(item, "key")
     if key is None:
         raise missing(f"{path}key" if path else "key")
