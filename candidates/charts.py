@@ -83,16 +83,21 @@ def metric_series(
     small = [s for s in stats if s["n"] <= max_points]
     large = [s for s in stats if s["n"] > max_points]
     if small:
-        pairs = Q()
-        for s in small:
-            pairs |= Q(candidate_id=s["candidate_id"], name=s["name"])
+        if large:
+            wanted = Q()
+            for s in small:
+                wanted |= Q(candidate_id=s["candidate_id"], name=s["name"])
+        else:  # every (candidate, name) pair is short: two IN lists read the same rows with a simpler plan
+            wanted = Q(candidate_id__in={s["candidate_id"] for s in small}, name__in={s["name"] for s in small})
         rows = (
-            CandidateMetric.objects.filter(pairs)
+            CandidateMetric.objects.filter(wanted)
             .order_by("candidate_id", "name", "step", "timestamp")
             .values_list("candidate_id", "name", "step", "value")
         )
         for cid, name, step, value in rows:
-            one = series[(cid, name)]
+            one = series.get((cid, name))
+            if one is None:  # a history without a latest value (not written by our services): not sized, skip
+                continue
             one.x.append(step)
             one.y.append(finite_or_none(value))
     if large:

@@ -51,6 +51,12 @@ def _model_versions(project, candidate) -> list[dict]:
     return out
 
 
+def promote_url(*, project, candidate) -> str:
+    """The model registry's promote form for this candidate ("" while the registry app is absent)."""
+    url = _reverse("model_registry:promote", [project.path])
+    return f"{url}?candidate={candidate.pk}" if url else ""
+
+
 def candidate_extras(*, project, candidate) -> dict:
     """{'artifacts': {...}, 'ci': CiBuild | None, 'model_versions': [...], 'package_name', 'package_version'}."""
     return {

@@ -5,6 +5,7 @@ Contract (all reads, bounded query counts whatever the number of candidates):
 - `table_spec_from_query(*, experiment, query)` reads the page's GET parameters into a `TableSpec`.
 - `table_page(*, spec)` returns one `TablePage` (rows + cursors): 1 query for the page (2 when the page
   reaches the candidates that have no value for the sort key), 1 for its params, 1 for its latest metrics.
+- `table_view_rows(*, spec, limit)` the first rows of the view, light candidates (Performance tab, charts).
 - `table_iter_rows(*, spec, chunk)` yields every row of the filtered, sorted view in keyset chunks (CSV export).
 - `table_column_names(*, experiment)` the param and metric names offered as columns.
 
@@ -393,6 +394,13 @@ def table_page(*, spec: TableSpec) -> TablePage:
         if has_prev:
             page.prev_cursor = _encode_cursor(first.sort_key, first.pk, before=True)
     return page
+
+
+def table_view_rows(*, spec: TableSpec, limit: int) -> list[TableRow]:
+    """The first `limit` rows of the view for charts: candidates carry only id, iid, name, run id and status
+    (no user join, no timestamps to parse), plus the spec's params and metrics. 2-4 queries."""
+    qs = table_queryset(spec=spec).only("id", "iid", "name", "eid", "status")
+    return _attach(_window(qs, spec, limit), spec)
 
 
 def table_iter_rows(*, spec: TableSpec, chunk: int = 1000) -> Iterator[TableRow]:

@@ -49,6 +49,10 @@ def candidate_detail(request, project_path, candidate_id):
         "poll_ms": POLL_MS,
         "duration_ms": TableRow(candidate, {}, {}).duration_ms,
         "extras": integrations.candidate_extras(project=request.project, candidate=candidate),
+        # Promoting creates a model version: developers and above, as for logging.
+        "promote_url": integrations.promote_url(project=request.project, candidate=candidate)
+        if request.project_role >= Role.DEVELOPER
+        else "",
     }
     return render(request, "candidates/candidate_detail.html", context)
 

@@ -27,6 +27,7 @@ from candidates.table import (
     table_metric_summary,
     table_page,
     table_spec_from_query,
+    table_view_rows,
 )
 from candidates.templatetags.assay import duration, metric
 from projects.decorators import project_page
@@ -244,10 +245,9 @@ def experiment_performance(request, project_path, iid):
     spec = _performance_spec(request, experiment)
     param_names, metric_names = table_column_names(experiment=experiment)
     spec.params, spec.metrics = param_names[:SCATTER_PARAM_CAP], metric_names
-    spec.page_size = SCATTER_CAP
     error, rows, summary = "", [], []
     try:
-        rows = table_page(spec=spec).rows
+        rows = table_view_rows(spec=spec, limit=SCATTER_CAP)
         summary = table_metric_summary(spec=spec, names=metric_names)
     except TableError as exc:
         error = str(exc)
@@ -290,9 +290,9 @@ def experiment_performance_data(request, project_path, iid):
     experiment = experiment_get_for_page(project=request.project, iid=iid)
     spec = _performance_spec(request, experiment)
     spec.params, spec.metrics = [], []
-    spec.page_size = TRACE_CAP if not spec.candidate_ids else min(len(spec.candidate_ids), COMPARE_MAX)
+    limit = TRACE_CAP if not spec.candidate_ids else min(len(spec.candidate_ids), COMPARE_MAX)
     try:
-        candidates = [r.candidate for r in table_page(spec=spec).rows]
+        candidates = [r.candidate for r in table_view_rows(spec=spec, limit=limit)]
     except TableError as exc:
         return JsonResponse({"error": str(exc)}, status=400)
     names = request.GET.getlist("metric") or None

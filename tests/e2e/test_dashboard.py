@@ -134,6 +134,10 @@ def test_dashboard_end_to_end(page, mlflow_client, tenant, screenshots):
     assert "loss" in page.locator("#metrics").inner_text()
     cand_charts = {c["metric"]: c["traces"] for c in chart_traces(page, ".metric-chart")}
     assert cand_charts["loss"][0]["n"] == 20
+    cand1_pk = Candidate.objects.get(name="cand-1").pk
+    promote = page.locator("#promote-link")
+    assert promote.is_visible() and promote.inner_text() == "Promote to model version"
+    assert promote.get_attribute("href") == f"/{project}/-/ml/models/promote?candidate={cand1_pk}"
     page.screenshot(path=str(screenshots / "06-candidate.png"), full_page=True)
     page.goto(exp_url)
     page.locator("#candidates td.name a", has_text="alert(1)").click()

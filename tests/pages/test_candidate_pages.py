@@ -28,6 +28,17 @@ def test_candidate_page_shows_everything_with_a_fixed_query_count(
     assert XSS not in html and "&lt;/script&gt;" in html
 
 
+def test_promote_link_for_developers_and_above_only(tenant):
+    exp, cands = seed_experiment(tenant.project, candidates=1)
+    url = f"/{tenant.project.path}/-/ml/candidates/{cands[0].pk}/"
+    promote = f'href="/{tenant.project.path}/-/ml/models/promote?candidate={cands[0].pk}" id="promote-link"'
+    for user in (tenant.owner, tenant.developer):
+        html = signed_in(user).get(url).content.decode()
+        assert promote in html and "Promote to model version" in html
+    html = signed_in(tenant.reporter).get(url).content.decode()
+    assert "promote-link" not in html and "/-/ml/models/promote" not in html
+
+
 def test_candidate_of_another_project_or_deleted_is_404(owner_client, tenant, other_tenant):
     exp, cands = seed_experiment(other_tenant.project, candidates=1)
     assert owner_client.get(f"/{tenant.project.path}/-/ml/candidates/{cands[0].pk}/").status_code == 404
