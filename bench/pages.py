@@ -9,9 +9,17 @@ same filter and order, metrics/get-history of the 1M metric) on this same server
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/assay_bench_pages .venv/bin/python bench/pages.py [--runs 30]
 
 The database is created and migrated if needed and reused by later runs (--reseed to start over).
+
+With --reference it also starts the reference `mlflow server` on PostgreSQL (bench/servers.py, scratch venv
+/tmp/refenv), seeds the same shape through its REST API at a smaller scale (--ref-runs, default 1,000 runs,
+and one --ref-long-point metric, default 100,000 points: seeding 10k runs and 1M points over REST takes too
+long for one sitting), times the calls its UI makes for the same data (runs/search with the same filter and
+order; metrics/get-history; the charts' ajax-api get-history-bulk-interval) and prints Assay/MLflow ratios.
+The reference is stopped at the end.
 """
 
 import argparse
+import math
 import os
 import statistics
 import sys
@@ -147,10 +155,98 @@ def measure(client, url, runs, params=None, headers=None):
     return {"p50": statistics.median(times), "p95": p95, "queries": queries, "status": status}
 
 
+def _post(url: str, body: dict) -> dict:
+    import json
+    import urllib.request
+
+    req = urllib.request.Request(url, json.dumps(body).encode(), {"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=600) as r:
+        return json.loads(r.read() or b"{}")
+
+
+def _timed_get(url: str, runs: int) -> dict:
+    import urllib.request
+
+    times = []
+    for i in range(runs + 2):
+        t = time.perf_counter()
+        with urllib.request.urlopen(url, timeout=600) as r:
+            r.read()
+        if i >= 2:
+            times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    return {"p50": statistics.median(times), "p95": times[int(round(0.95 * (len(times) - 1)))]}
+
+
+def reference_mlflow(args, flt: str) -> dict:
+    """Seed the reference mlflow server (PostgreSQL backend) over REST and time its UI's calls."""
+    import subprocess
+    from concurrent.futures import ThreadPoolExecutor
+    from urllib.parse import urlencode
+
+    state = Path(args.ref_state)
+    servers = ROOT / "bench" / "servers.py"
+    py = sys.executable
+    subprocess.run([py, str(servers), "start", "--state", str(state), "--targets", "mlflow-postgres"], check=True)
+    try:
+        import json
+
+        uri = json.loads((state / "servers.json").read_text())[0]["uri"]
+        api = f"{uri}/api/2.0/mlflow/"
+        exp = _post(api + "experiments/create", {"name": "bench-pages"})["experiment_id"]
+        t = time.perf_counter()
+
+        def one(i: int) -> str:
+            run = _post(api + "runs/create", {"experiment_id": exp, "run_name": f"cand-{i}",
+                                              "start_time": 1700000000000 + i * 60000})["run"]["info"]["run_id"]
+            params = [{"key": f"p{k}", "value": str((i * (k + 3)) % (k + 4)) if k < 5 else f"const{k}"}
+                      for k in range(PARAMS)]
+            metrics = [{"key": f"m{k}", "value": 1.0 / (1 + s) + ((i * (k + 1)) % 1000) / 1000.0,
+                        "timestamp": 1700000000000 + s, "step": s} for k in range(METRICS) for s in range(STEPS)]
+            _post(api + "runs/log-batch", {"run_id": run, "params": params, "metrics": metrics})
+            _post(api + "runs/update", {"run_id": run, "status": "FINISHED", "end_time": 1700000000000 + i * 60000 + 30000})
+            return run
+
+        with ThreadPoolExecutor(4) as pool:
+            run_ids = list(pool.map(one, range(1, args.ref_runs + 1)))
+        long_run = run_ids[0]
+
+        def long_chunk(start: int) -> None:
+            pts = [{"key": "long", "value": math.sin(s / 5000.0) + (s % 1000) / 5000.0,
+                    "timestamp": 1700000000000 + s, "step": s} for s in range(start, min(start + 1000, args.ref_long))]
+            _post(api + "runs/log-batch", {"run_id": long_run, "metrics": pts})
+
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(long_chunk, range(0, args.ref_long, 1000)))
+        print(f"reference seeded: {args.ref_runs} runs + 1 x {args.ref_long:,} points in "
+              f"{time.perf_counter() - t:.0f}s ({uri})")
+        body = {"experiment_ids": [exp], "filter": flt, "order_by": ["metrics.m0 DESC"], "max_results": 50}
+        times = []
+        for i in range(args.runs + 2):
+            t0 = time.perf_counter()
+            found = _post(api + "runs/search", body)
+            if i >= 2:
+                times.append((time.perf_counter() - t0) * 1000)
+        times.sort()
+        out = {"search": {"p50": statistics.median(times), "p95": times[int(round(0.95 * (len(times) - 1)))],
+                          "n": len(found.get("runs", []))}}
+        hist = urlencode({"run_id": long_run, "metric_key": "long"})
+        out["history"] = _timed_get(f"{api}metrics/get-history?{hist}", max(3, args.runs // 10))
+        bulk = urlencode({"run_ids": long_run, "metric_key": "long", "max_results": 1000})
+        out["bulk"] = _timed_get(f"{uri}/ajax-api/2.0/mlflow/metrics/get-history-bulk-interval?{bulk}", args.runs)
+        return out
+    finally:
+        subprocess.run([py, str(servers), "stop", "--state", str(state)], check=False)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--reseed", action="store_true")
+    parser.add_argument("--reference", action="store_true", help="also seed and time the reference mlflow server")
+    parser.add_argument("--ref-runs", type=int, default=1000)
+    parser.add_argument("--ref-long", type=int, default=100_000)
+    parser.add_argument("--ref-state", default="/tmp/assay-bench-pages-ref")
     args = parser.parse_args()
     ensure_database()
     import django
@@ -227,14 +323,28 @@ def main():
             times.sort()
             m = {"p50": statistics.median(times), "p95": times[int(round(0.95 * (len(times) - 1)))], "queries": -1,
                  "status": r.status_code}
-        else:
-            m = measure(client, url, args.runs, params, auth)
+        else:  # a million points per call: a few runs are enough
+            m = measure(client, url, max(3, args.runs // 10), params, auth)
         results[name] = m
         print(f"{name:58} {m['p50']:8.1f} {m['p95']:8.1f} {'':>8}  HTTP {m['status']}")
     page, api_search = results["experiment page sorted by metric + filtered"], results[reference[0][0]]
     chart, api_hist = results["chart data, 1M-step metric downsampled"], results[reference[1][0]]
     print(f"\nexperiment page / runs/search p50 ratio: {page['p50'] / api_search['p50']:.2f}")
     print(f"1M chart data / get-history (first page only) p50 ratio: {chart['p50'] / api_hist['p50']:.2f}")
+    if args.reference:
+        ref = reference_mlflow(args, flt)
+        print(f"\nreference mlflow server (PostgreSQL, 1 worker), {args.ref_runs} runs, 1 x {args.ref_long:,} points; "
+              f"Assay figures above are at {CANDIDATES} candidates and {LONG_STEPS:,} points")
+        rows = [
+            ("runs/search, same filter + order, 50", ref["search"], api_search),
+            ("experiment page vs MLflow runs/search", ref["search"], page),
+            ("metrics/get-history (whole metric)", ref["history"], api_hist),
+            ("chart data: get-history-bulk-interval vs ours", ref["bulk"], chart),
+        ]
+        print(f"{'call':48} {'MLflow p50':>11} {'Assay p50':>10} {'Assay/MLflow':>13}")
+        for name, theirs, ours in rows:
+            print(f"{name:48} {theirs['p50']:11.1f} {ours['p50']:10.1f} {ours['p50'] / theirs['p50']:13.2f}")
+        print(f"(reference search returned {ref['search']['n']} runs)")
     target = page["p95"] < 300 and results["Performance chart data (10 traces x 5 metrics)"]["p95"] < 1000
     print(f"targets (experiment page p95 < 300 ms, Performance data < 1 s): {'met' if target else 'NOT met'}")
 
