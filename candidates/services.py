@@ -9,6 +9,7 @@ import posixpath
 import random
 import re
 import time
+import uuid
 from collections.abc import Iterable, Sequence
 
 from django.db import connection, transaction
@@ -211,6 +212,49 @@ def candidate_log_batch(
         _ci_link_on_commit(candidate.pk, list(pairs))
 
 
+def candidate_metrics_log_for_run(
+    *, project, run_id: str, metrics: Sequence[tuple[str, float, int, int]]
+) -> None:
+    """log_metric and metric-only log_batch by MLflow run id, with candidate_log_batch's behaviour and errors.
+
+    On PostgreSQL the candidate lookup (in the project), the active check and both writes are one statement:
+    the API's hottest write is one round trip after authentication.
+    """
+    from .selectors import candidate_get_for_project
+
+    try:
+        if connection.vendor != "postgresql" or not metrics or len(metrics) > PG_CHUNK:
+            raise _SlowPath
+        eid = uuid.UUID(hex=str(run_id))
+        for name in dict.fromkeys(m[0] for m in metrics):
+            key_check(name, "name")
+    except (_SlowPath, ValueError, TypeError, InvalidValueError):
+        # Anything unusual takes the general path, which also orders the errors (404, deleted, bad key).
+        candidate = candidate_get_for_project(project=project, run_id=run_id)
+        candidate_log_batch(candidate=candidate, metrics=metrics)
+        return
+    qn = connection.ops.quote_name
+    history_source, history_params = _rows_source(None, metrics)
+    latest_sql, latest_params = _latest_metrics_statement(None, _latest_rows(metrics))
+    sql = (
+        f"WITH c AS (SELECT id, lifecycle FROM {qn(Candidate._meta.db_table)} WHERE eid = %s AND project_id = %s),"
+        f" history AS ({_metrics_insert_sql()}{history_source}), latest AS ({latest_sql}) SELECT lifecycle FROM c"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [eid, project.pk, *history_params, *latest_params])
+        row = cursor.fetchone()
+    if row is None:
+        raise NotFoundError(f"Run with id={run_id} not found")
+    if row[0] != Lifecycle.ACTIVE:
+        raise InvalidValueError(
+            f"The run {eid.hex} must be in the 'active' state. Current state is {row[0]}."
+        )
+
+
+class _SlowPath(Exception):
+    pass
+
+
 def candidate_metadata_set(*, candidate: Candidate, name: str, value: str) -> None:
     candidate_log_batch(candidate=candidate, tags=[(name, value)])
 
@@ -320,19 +364,23 @@ def _columns(model, names: Sequence[str]) -> str:
     return ", ".join(qn(model._meta.get_field(n).column) for n in names)
 
 
-def _rows_source(candidate_id: int, rows: Sequence[tuple[str, float, int, int]]) -> tuple[str, list]:
+def _rows_source(candidate_id: int | None, rows: Sequence[tuple[str, float, int, int]]) -> tuple[str, list]:
     """A row source for INSERT: on PostgreSQL one `unnest` of four arrays (a handful of bound parameters however
-    many rows, so the driver does not parse thousands of placeholders); elsewhere a multi-row VALUES list."""
+    many rows, so the driver does not parse thousands of placeholders); elsewhere a multi-row VALUES list.
+
+    candidate_id None (PostgreSQL): the id comes from a CTE `c(id, lifecycle)`, rows only if it is active."""
     if connection.vendor == "postgresql":
-        sql = "SELECT %s, u.n, u.v, u.s, u.t FROM unnest(%s::varchar[], %s::float8[], %s::bigint[], %s::bigint[])"
-        sql += " AS u(n, v, s, t)"
+        unnest = "unnest(%s::varchar[], %s::float8[], %s::bigint[], %s::bigint[]) AS u(n, v, s, t)"
         names, values, steps, timestamps = [], [], [], []
         for name, value, timestamp, step in rows:
             names.append(name)
             values.append(value)
             steps.append(step)
             timestamps.append(timestamp)
-        return sql, [candidate_id, names, values, steps, timestamps]
+        if candidate_id is None:
+            sql = f"SELECT c.id, u.n, u.v, u.s, u.t FROM c, {unnest} WHERE c.lifecycle = %s"
+            return sql, [names, values, steps, timestamps, Lifecycle.ACTIVE.value]
+        return f"SELECT %s, u.n, u.v, u.s, u.t FROM {unnest}", [candidate_id, names, values, steps, timestamps]
     params: list = []
     for name, value, timestamp, step in rows:
         params += (candidate_id, name, value, step, timestamp)
@@ -393,7 +441,7 @@ def _latest_rows(metrics: Sequence[tuple[str, float, int, int]]) -> list[tuple[s
     return [best[name] for name in sorted(best)]
 
 
-def _latest_metrics_statement(candidate_id: int, rows: Sequence[tuple[str, float, int, int]]) -> tuple[str, list]:
+def _latest_metrics_statement(candidate_id: int | None, rows: Sequence[tuple[str, float, int, int]]) -> tuple[str, list]:
     qn = connection.ops.quote_name
     table = qn(CandidateLatestMetric._meta.db_table)
     c = {n: qn(CandidateLatestMetric._meta.get_field(n).column) for n in _METRIC_COLUMNS}

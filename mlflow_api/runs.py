@@ -133,7 +133,7 @@ def run_restore(request, ctx, data):
 @mlflow_endpoint(("POST",), write=True)
 def run_log_metric(request, ctx, data):
     metric = metric_parse(data, "", timestamp_required=True)
-    services.candidate_log_batch(candidate=_candidate(ctx, data), metrics=[metric])
+    services.candidate_metrics_log_for_run(project=ctx.project, run_id=run_id_from(data), metrics=[metric])
     return {}
 
 
@@ -186,6 +186,9 @@ def run_log_batch(request, ctx, data):
         if not isinstance(item, dict):
             raise invalid(f"metrics[{index}]", item)
         metrics.append(metric_parse(item, f"metrics[{index}].", timestamp_required=False))
+    if metrics and not params and not tags:  # the client's metric history upload: one statement
+        services.candidate_metrics_log_for_run(project=ctx.project, run_id=run_id_from(data), metrics=metrics)
+        return {}
     candidate = _candidate(ctx, data)
     services.candidate_log_batch(candidate=candidate, metrics=metrics, params=params, tags=tags)
     return {}
