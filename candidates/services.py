@@ -29,6 +29,7 @@ from .models import (
     CandidateParam,
     Status,
 )
+from .selectors import candidate_get_for_project
 
 MAX_KEY_LENGTH = 250
 MAX_PARAM_VALUE_LENGTH = 6000
@@ -212,6 +213,10 @@ def candidate_log_batch(
         _ci_link_on_commit(candidate.pk, list(pairs))
 
 
+class _SlowPath(Exception):
+    pass
+
+
 def candidate_metrics_log_for_run(
     *, project, run_id: str, metrics: Sequence[tuple[str, float, int, int]]
 ) -> None:
@@ -220,8 +225,6 @@ def candidate_metrics_log_for_run(
     On PostgreSQL the candidate lookup (in the project), the active check and both writes are one statement:
     the API's hottest write is one round trip after authentication.
     """
-    from .selectors import candidate_get_for_project
-
     try:
         if connection.vendor != "postgresql" or not metrics or len(metrics) > PG_CHUNK:
             raise _SlowPath
@@ -249,10 +252,6 @@ def candidate_metrics_log_for_run(
         raise InvalidValueError(
             f"The run {eid.hex} must be in the 'active' state. Current state is {row[0]}."
         )
-
-
-class _SlowPath(Exception):
-    pass
 
 
 def candidate_metadata_set(*, candidate: Candidate, name: str, value: str) -> None:
