@@ -5,13 +5,13 @@ from dataclasses import dataclass
 
 import pytest
 
+from projects.models import Role, TokenScope
+from projects.services import access_token_create, membership_set, project_create, user_get_or_create
+
 # If the suite itself runs inside GitLab CI or GitHub Actions, the installed assay-mlflow-plugin would tag every run
 # the tests create; tests that assert exact tag sets must not see the host CI's variables.
 for _name in [n for n in os.environ if n.startswith(("CI_", "GITLAB_", "GITHUB_"))]:
     del os.environ[_name]
-
-from projects.models import Role, TokenScope
-from projects.services import access_token_create, membership_set, project_create, user_get_or_create
 
 
 @dataclass

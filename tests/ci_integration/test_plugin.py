@@ -2,8 +2,6 @@
 
 import uuid
 
-import pytest
-
 from candidates.models import Candidate
 from ci_integration.models import CiBuild, EnrichmentStatus
 
