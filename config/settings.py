@@ -105,6 +105,10 @@ from importlib.util import find_spec  # noqa: E402
 _PLOTLY_DATA = Path(find_spec("plotly").origin).parent / "package_data"
 STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/plotly", str(_PLOTLY_DATA))]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(DATA_DIR / "staticfiles")))
+try:  # WhiteNoise warns on every start when the folder is missing; collectstatic fills it in production.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+except OSError:
+    pass
 # In tests and development WhiteNoise serves straight from the finders; no collectstatic needed.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
