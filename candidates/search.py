@@ -9,8 +9,10 @@ Public surface (the MLflow API and the dashboard both use it):
         Parse order_by clauses like `metrics.acc DESC`, `attributes.start_time`, "params.`my p` ASC".
     candidate_search(*, project, experiment_ids, filter_string="", order_by=(), view_type="ACTIVE_ONLY",
                      max_results=1000, page_token=None) -> tuple[list[Candidate], str | None]
-        Candidates of the project's experiments (experiment iids) matching the filter, ordered, one page, with
-        params/metadata/latest metrics/inputs prefetched. The token is opaque (base64 JSON offset).
+        Candidates of the project's experiments (experiment iids) matching the filter, ordered, one page, each
+        with `candidate.data` (selectors.CandidateData: params, metadata, latest metrics, inputs; one query for
+        the page). The token is opaque (base64 JSON: the offset, plus the last run's start_time and id when
+        the order is the default, which then pages by keyset).
     page_token_encode(offset) / page_token_decode(token) -> int
 
 Nothing is filtered in Python: every comparison becomes an EXISTS subquery or a column condition.
@@ -44,6 +46,7 @@ from django.db.models import (
 from projects.errors import InvalidValueError
 
 from .models import Candidate, CandidateLatestMetric, CandidateMetadata, CandidateParam, Lifecycle
+from .selectors import candidate_data
 
 MAX_FILTER_LENGTH = 100_000
 MAX_COMPARISONS = 500
@@ -389,6 +392,39 @@ def page_token_decode(token: str | None) -> int:
     return offset
 
 
+def _search_token_encode(offset: int, after: Candidate | None = None) -> str:
+    """The offset, plus (default order only) the last run's `[start_time, run_id]` for keyset paging; tokens
+    stay readable by page_token_decode."""
+    body: dict[str, Any] = {"offset": offset}
+    if after is not None:
+        body["after"] = [after.start_time, after.eid.hex]
+    return base64.urlsafe_b64encode(json.dumps(body).encode()).decode()
+
+
+def _search_token_decode(token: str | None) -> tuple[int, tuple[int | None, uuid.UUID] | None]:
+    """(offset, keyset position or None): an offset-only token (older servers, other orders) still works."""
+    offset = page_token_decode(token)
+    if not token:
+        return offset, None
+    after = json.loads(base64.urlsafe_b64decode(token.encode())).get("after")
+    if after is None:
+        return offset, None
+    try:
+        start_time, eid = after
+        if start_time is not None and (type(start_time) is not int):
+            raise ValueError(start_time)
+        return offset, (start_time, uuid.UUID(hex=eid))
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise InvalidValueError(f"Invalid page token: {token[:100]!r}") from exc
+
+
+def _after_q(start_time: int | None, eid: uuid.UUID) -> Q:
+    """Rows after (start_time, eid) in the default order `start_time DESC NULLS LAST, eid ASC`."""
+    if start_time is None:
+        return Q(start_time__isnull=True, eid__gt=eid)
+    return Q(start_time__lt=start_time) | Q(start_time=start_time, eid__gt=eid) | Q(start_time__isnull=True)
+
+
 def view_type_normalise(view_type) -> str:
     value = VIEW_TYPE_NUMBERS.get(str(view_type), str(view_type or "ACTIVE_ONLY").upper())
     if value not in VIEW_TYPES:
@@ -529,7 +565,7 @@ def candidate_search(
     comparisons = search_filter_parse(filter_string)
     order = search_order_parse(order_by)
     limit = max_results_check(max_results)
-    offset = page_token_decode(page_token)
+    offset, after = _search_token_decode(page_token)
     lifecycles = VIEW_TYPES[view_type_normalise(view_type)]
     iids = []
     for value in experiment_ids:
@@ -545,11 +581,23 @@ def candidate_search(
         queryset = queryset.filter(lifecycle__in=lifecycles)
     queryset = queryset.filter(candidate_filter_q(comparisons))
     queryset, expressions = _order_expressions(queryset, order)
-    page = list(
-        queryset.order_by(*expressions)
-        .select_related("experiment")
-        .prefetch_related("params", "metadata", "latest_metrics", "inputs")[offset : offset + limit + 1]
-    )
-    if len(page) > limit:
-        return page[:limit], page_token_encode(offset + limit)
-    return page, None
+    # The default order pages by keyset (the last run's start_time and id), so deep pages cost what the first
+    # does; other orders (and offset-only tokens) page by offset.
+    keyset = not order
+    start = offset
+    if keyset and after is not None:
+        queryset, start = queryset.filter(_after_q(*after)), 0
+    page = list(queryset.order_by(*expressions)[start : start + limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    # One experiment object per experiment (not one per row, as select_related would build).
+    experiments_by_id = Experiment.objects.in_bulk({c.experiment_id for c in page})
+    for candidate in page:
+        candidate.experiment = experiments_by_id[candidate.experiment_id]
+    # The page's params, metadata, latest metrics and inputs in one query (not four prefetches).
+    data = candidate_data(candidate_ids=[c.pk for c in page])
+    for candidate in page:
+        candidate.data = data[candidate.pk]
+    if not more:
+        return page, None
+    return page, _search_token_encode(offset + limit, page[-1] if keyset else None)

@@ -82,13 +82,23 @@ def candidate_data(*, candidate_ids: Sequence[int]) -> dict[int, CandidateData]:
     if not out:
         return out
     ids = list(out)
-    placeholders = ", ".join(["%s"] * len(ids))
+    if connection.vendor == "postgresql":  # one array parameter, whatever the page size (search: up to 50,000)
+        batches = [(_data_sql("candidate_id = ANY(%s)"), [ids] * 4)]
+    else:
+        sql = _data_sql()
+        batches = [
+            (sql.format(ids=", ".join(["%s"] * len(chunk))), chunk * 4)
+            for chunk in (ids[i : i + _IN_CHUNK] for i in range(0, len(ids), _IN_CHUNK))
+        ]
     with connection.cursor() as cursor:
-        cursor.execute(_data_sql().format(ids=placeholders), ids * 4)
-        rows = cursor.fetchall()
-    for row in rows:
-        _data_row_add(out[row[2]], row)
+        for sql, params in batches:
+            cursor.execute(sql, params)
+            for row in cursor.fetchall():
+                _data_row_add(out[row[2]], row)
     return out
+
+
+_IN_CHUNK = 500  # ids per IN list off PostgreSQL (4 lists per query stay under SQLite's variable limit)
 
 
 def _data_row_add(data: CandidateData, row) -> None:
