@@ -143,8 +143,23 @@ def parse_mlmodel(data: bytes) -> dict:
     }
 
 
-def analyse(*, chunks: Iterable[bytes], path: str, declared: str = "") -> Analysis:
-    """One pass over the file. Only a bounded head is kept (and a small image/MLmodel whole) — never a large file."""
+@dataclass(frozen=True)
+class Known:
+    """Size and checksums already computed (while the file was uploaded)."""
+
+    size: int
+    sha256: str
+    md5: str
+
+
+def analyse(
+    *, chunks: Iterable[bytes], path: str, declared: str = "", known: Known | None = None
+) -> Analysis:
+    """One pass over the file. Only a bounded head is kept (and a small image/MLmodel whole) — never a large file.
+
+    With `known` checksums, hashing is skipped and reading stops as soon as the head is in and the file turns out
+    not to be kept whole (neither an image nor an MLmodel, or too large to keep); the caller closes `chunks`.
+    """
     sha256, md5 = hashlib.sha256(), hashlib.md5(usedforsecurity=False)
     size = 0
     head = bytearray()
@@ -155,8 +170,9 @@ def analyse(*, chunks: Iterable[bytes], path: str, declared: str = "") -> Analys
     for chunk in chunks:
         if keep_all is None and chunk:
             keep_all = name == "MLmodel" or sniff_content_type(chunk[:16], "").startswith("image/")
-        sha256.update(chunk)
-        md5.update(chunk)
+        if known is None:
+            sha256.update(chunk)
+            md5.update(chunk)
         size += len(chunk)
         if len(head) < PREVIEW_BYTES:
             head.extend(chunk[: PREVIEW_BYTES - len(head)])
@@ -166,8 +182,15 @@ def analyse(*, chunks: Iterable[bytes], path: str, declared: str = "") -> Analys
                 keep = bytearray()
             else:
                 keep.extend(chunk)
+        if known is not None and keep_all is False and len(head) >= PREVIEW_BYTES:
+            break
     content_type = sniff_content_type(bytes(head), path, declared)
-    result = Analysis(size=size, sha256=sha256.hexdigest(), md5=md5.hexdigest(), content_type=content_type)
+    if known is None:
+        result = Analysis(
+            size=size, sha256=sha256.hexdigest(), md5=md5.hexdigest(), content_type=content_type
+        )
+    else:
+        result = Analysis(size=known.size, sha256=known.sha256, md5=known.md5, content_type=content_type)
     if is_text(content_type, path) and not content_type.startswith("image/"):
         result.preview_text = _preview(bytes(head))
     keep_all = bool(keep_all)

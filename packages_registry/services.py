@@ -3,6 +3,7 @@
 import logging
 import mimetypes
 import uuid
+from contextlib import closing
 from datetime import timedelta
 
 from django.conf import settings
@@ -14,7 +15,14 @@ from projects.models import Project
 
 from . import ingestion
 from .models import IngestionStatus, Package, PackageFile, PackageType
-from .storage import CountingReader, FileTooLarge, storage_delete, storage_read, storage_write
+from .storage import (
+    CountingReader,
+    FileTooLarge,
+    request_body_reader,
+    storage_delete,
+    storage_read,
+    storage_write,
+)
 from .validators import validate_file_path, validate_package_name, validate_package_version
 
 logger = logging.getLogger(__name__)
@@ -75,17 +83,18 @@ def package_file_upload(
     if content_length is not None and content_length > max_size:
         raise FileTooLargeError(f"File is too large: {content_length} bytes, the limit is {max_size} bytes")
     key = f"{package.project_id}/{package.pk}/{uuid.uuid4().hex}"
-    reader = CountingReader(stream, max_size=max_size, expected=content_length)
+    reader = CountingReader(request_body_reader(stream), max_size=max_size, expected=content_length)
     try:
-        size = storage_write(key=key, reader=reader)
+        size, sha256, md5 = storage_write(key=key, reader=reader)
     except FileTooLarge as exc:
         raise FileTooLargeError(f"File is too large: the limit is {max_size} bytes") from exc
     fields = {
         "size": size,
         "storage_key": key,
         "content_type": _guess_content_type(path, content_type),
-        "sha256": "",
-        "md5": "",
+        # Hashed while streaming, so ingestion need not read the whole file again.
+        "sha256": sha256,
+        "md5": md5,
         "ingestion_status": IngestionStatus.PENDING,
         "ingestion_error": "",
         "ingested_at": None,
@@ -171,9 +180,15 @@ def package_file_ingest(*, file_id: int) -> PackageFile | None:
     if package_file is None:
         return None
     key = package_file.storage_key
-    result = ingestion.analyse(
-        chunks=storage_read(key=key), path=package_file.path, declared=package_file.content_type
-    )
+    # Checksums hashed during the upload spare the full read (only the head, or a small image/MLmodel, is read);
+    # files stored before that (or by other writers) lack them and get the full pass.
+    known = None
+    if package_file.sha256 and package_file.md5:
+        known = ingestion.Known(size=package_file.size, sha256=package_file.sha256, md5=package_file.md5)
+    with closing(storage_read(key=key)) as chunks:
+        result = ingestion.analyse(
+            chunks=chunks, path=package_file.path, declared=package_file.content_type, known=known
+        )
     # Write only if the file was not replaced meanwhile (the replacement queued its own ingestion).
     PackageFile.objects.filter(pk=file_id, storage_key=key).update(
         size=result.size,
