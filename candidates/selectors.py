@@ -82,8 +82,9 @@ def candidate_data(*, candidate_ids: Sequence[int]) -> dict[int, CandidateData]:
     if not out:
         return out
     ids = list(out)
-    if connection.vendor == "postgresql":  # one array parameter, whatever the page size (search: up to 50,000)
-        batches = [(_data_sql("candidate_id = ANY(%s)"), [ids] * 4)]
+    # PostgreSQL: one array parameter, whatever the page size (search pages hold up to 50,000 runs).
+    if connection.vendor == "postgresql":
+        batches = [(_data_sql("candidate_id = ANY(CAST(%s AS BIGINT[]))"), [ids] * 4)]
     else:
         sql = _data_sql()
         batches = [
