@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from projects.errors import LimitExceededError
+from projects.errors import InvalidValueError, LimitExceededError
 from projects.models import Project
 
 from . import ingestion
@@ -30,6 +30,10 @@ logger = logging.getLogger(__name__)
 
 class FileTooLargeError(LimitExceededError):
     pass
+
+
+class IncompleteUploadError(InvalidValueError):
+    """The body ended before its Content-Length: the client went away mid-upload."""
 
 
 def package_get_or_create(
@@ -88,6 +92,10 @@ def package_file_upload(
         size, sha256, md5 = storage_write(key=key, reader=reader)
     except FileTooLarge as exc:
         raise FileTooLargeError(f"File is too large: the limit is {max_size} bytes") from exc
+    if content_length is not None and size != content_length:
+        # A dropped connection looks like a short body; storing it would pass a truncated file off as complete.
+        storage_delete(key=key)
+        raise IncompleteUploadError(f"Incomplete upload: received {size} of {content_length} bytes")
     fields = {
         "size": size,
         "storage_key": key,

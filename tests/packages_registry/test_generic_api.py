@@ -156,3 +156,25 @@ def test_list_is_paginated_and_filtered(client, tenant, django_assert_max_num_qu
     filtered = client.get(url(tenant.project), {"package_name": "beta"}, **auth(tenant.read_token))
     assert [p["name"] for p in filtered.json()] == ["beta"]
     assert client.get(url(tenant.project), {"package_type": "npm"}, **auth(tenant.read_token)).status_code == 400
+
+
+def test_a_body_cut_short_by_a_dropped_client_is_not_stored(live_server, tenant, artifacts_dir):
+    import socket
+    from urllib.parse import urlsplit
+
+    target = urlsplit(live_server.url)
+    with socket.create_connection((target.hostname, target.port), timeout=30) as conn:
+        conn.sendall(
+            (
+                f"PUT /api/v4/projects/{tenant.project.pk}/packages/generic/pkg/1.0/cut.bin HTTP/1.1\r\n"
+                f"Host: {target.netloc}\r\nAuthorization: Bearer {tenant.write_token}\r\n"
+                "Content-Type: application/octet-stream\r\nContent-Length: 5000\r\n\r\n"
+            ).encode()
+            + b"y" * 1200
+        )
+        conn.shutdown(socket.SHUT_WR)  # the client goes away after 1,200 of 5,000 bytes
+        reply = b""
+        while chunk := conn.recv(65536):
+            reply += chunk
+    assert reply.startswith(b"HTTP/1.1 400") and b"Incomplete upload: received 1200 of 5000 bytes" in reply
+    assert not PackageFile.objects.filter(path="cut.bin").exists() and stored_objects(artifacts_dir) == []
