@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 from django.urls import re_path
 from django.views.decorators.csrf import csrf_exempt
 
+from candidates.search import page_token_decode, page_token_encode
 from model_registry import selectors, services
 from model_registry.locations import (
     Location,
@@ -30,8 +31,6 @@ from .registry_filters import (
     max_results_parse,
     model_filter_parse,
     model_order_parse,
-    page_token_make,
-    page_token_parse,
     version_filter_parse,
     version_order_parse,
 )
@@ -171,20 +170,29 @@ def registered_model_delete(request, ctx, data):
     return {}
 
 
-@mlflow_endpoint(("GET", "POST"))
-def registered_model_search(request, ctx, data):
-    limit = max_results_parse(data.get("max_results"), default=100, maximum=1000)
-    offset = page_token_parse(_optional(data, "page_token"))
-    models, more = selectors.model_search(
+def _search_page(ctx, data, *, search, parse_filter, parse_order, default: int, maximum: int):
+    """One page of a registry search with MLflow's max_results / page_token: (rows, next token or None)."""
+    limit = max_results_parse(data.get("max_results"), default=default, maximum=maximum)
+    offset = page_token_decode(_optional(data, "page_token"))
+    rows, more = search(
         project=ctx.project,
-        clauses=model_filter_parse(_optional(data, "filter") or ""),
-        order_by=model_order_parse(data.get("order_by")),
+        clauses=parse_filter(_optional(data, "filter") or ""),
+        order_by=parse_order(data.get("order_by")),
         offset=offset,
         limit=limit,
     )
+    return rows, (page_token_encode(offset + limit) if more else None)
+
+
+@mlflow_endpoint(("GET", "POST"))
+def registered_model_search(request, ctx, data):
+    models, token = _search_page(
+        ctx, data, search=selectors.model_search, parse_filter=model_filter_parse,
+        parse_order=model_order_parse, default=100, maximum=1000,
+    )
     result = {"registered_models": [model_json(m) for m in models]}
-    if more:
-        result["next_page_token"] = page_token_make(offset + limit)
+    if token:
+        result["next_page_token"] = token
     return result
 
 
@@ -372,18 +380,13 @@ def model_version_delete(request, ctx, data):
 
 @mlflow_endpoint(("GET", "POST"))
 def model_version_search(request, ctx, data):
-    limit = max_results_parse(data.get("max_results"), default=10_000, maximum=200_000)
-    offset = page_token_parse(_optional(data, "page_token"))
-    versions, more = selectors.model_version_search(
-        project=ctx.project,
-        clauses=version_filter_parse(_optional(data, "filter") or ""),
-        order_by=version_order_parse(data.get("order_by")),
-        offset=offset,
-        limit=limit,
+    versions, token = _search_page(
+        ctx, data, search=selectors.model_version_search, parse_filter=version_filter_parse,
+        parse_order=version_order_parse, default=10_000, maximum=200_000,
     )
     result = {"model_versions": [version_json(v) for v in versions]}
-    if more:
-        result["next_page_token"] = page_token_make(offset + limit)
+    if token:
+        result["next_page_token"] = token
     return result
 
 

@@ -6,8 +6,6 @@ model-versions/search:     name, tags.<key> as above;  run_id = | != | IN ('a', 
 Clauses are joined with AND. A malformed filter → INVALID_PARAMETER_VALUE, as the reference answers.
 """
 
-import base64
-import json
 import re
 
 from model_registry.selectors import Clause
@@ -173,23 +171,6 @@ def model_order_parse(values) -> list[tuple[str, bool]]:
 
 def version_order_parse(values) -> list[tuple[str, bool]]:
     return _order_parse(values, _VERSION_ORDER)
-
-
-def page_token_parse(token: str | None) -> int:
-    """The offset a page token stands for; an opaque base64 JSON, like the reference's."""
-    if not token:
-        return 0
-    try:
-        offset = json.loads(base64.urlsafe_b64decode(token.encode()).decode())["offset"]
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-        raise _bad("Invalid page token, could not base64-decode") from exc
-    if not isinstance(offset, int) or offset < 0:
-        raise _bad("Invalid page token")
-    return offset
-
-
-def page_token_make(offset: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode()
 
 
 def max_results_parse(value, *, default: int, maximum: int) -> int:
