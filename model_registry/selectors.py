@@ -199,6 +199,19 @@ def latest_semver_for_models(models: list[Model]) -> dict[int, ModelVersion]:
     return {v.model_id: v for v in ModelVersion.objects.filter(q)}
 
 
+def model_for_page(*, project: Project, model_id: int) -> Model | None:
+    return Model.objects.select_related("experiment").filter(project=project, pk=model_id).first()
+
+
+def model_version_for_page(*, model: Model, version_id: int) -> ModelVersion | None:
+    return (
+        ModelVersion.objects.select_related("candidate__experiment", "package")
+        .prefetch_related("aliases")
+        .filter(model=model, pk=version_id)
+        .first()
+    )
+
+
 def model_versions_for_page(*, model: Model) -> QuerySet[ModelVersion]:
     return (
         ModelVersion.objects.filter(model=model)

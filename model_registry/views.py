@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from projects.decorators import project_page, role_at_least
@@ -12,7 +12,7 @@ from projects.models import Role
 
 from . import selectors, services
 from .forms import PromoteForm
-from .models import Model, ModelVersion
+from .models import Model
 
 PAGE_SIZE = 20
 
@@ -31,7 +31,10 @@ def _models_url(request) -> str:
 
 
 def _model(request, model_id: int) -> Model:
-    return get_object_or_404(Model.objects.select_related("experiment"), project=request.project, pk=model_id)
+    model = selectors.model_for_page(project=request.project, model_id=model_id)
+    if model is None:
+        raise Http404("Model not found")
+    return model
 
 
 @require_GET
@@ -68,11 +71,9 @@ def model_detail(request, project_path, model_id):
 @project_page()
 def model_version_detail(request, project_path, model_id, version_id):
     model = _model(request, model_id)
-    mv = get_object_or_404(
-        ModelVersion.objects.select_related("candidate__experiment", "package").prefetch_related("aliases"),
-        model=model,
-        pk=version_id,
-    )
+    mv = selectors.model_version_for_page(model=model, version_id=version_id)
+    if mv is None:
+        raise Http404("Model version not found")
     files, files_total = selectors.model_version_files(
         version=mv, download_base=f"/api/v4/projects/{request.project.pk}/ml/mlflow"
     )
