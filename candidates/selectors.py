@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 
 from experiments.models import Experiment
+from projects.db import hot_cursor
 from projects.errors import NotFoundError
 from projects.models import Project
 
@@ -91,7 +92,7 @@ def candidate_data(*, candidate_ids: Sequence[int]) -> dict[int, CandidateData]:
             (sql.format(ids=", ".join(["%s"] * len(chunk))), chunk * 4)
             for chunk in (ids[i : i + _IN_CHUNK] for i in range(0, len(ids), _IN_CHUNK))
         ]
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         for sql, params in batches:
             cursor.execute(sql, params)
             for row in cursor.fetchall():
@@ -159,7 +160,7 @@ def candidate_get_for_project(*, project: Project, run_id: str, with_data: bool 
             candidate.data = candidate_data(candidate_ids=[candidate.pk])[candidate.pk]
         return candidate
     sql, c_names, e_names = _candidate_sql(with_data)
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(sql, [eid])
         rows = cursor.fetchall()
     if not rows:

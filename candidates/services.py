@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from ci_integration.services import ci_link_candidate_from_metadata
 from experiments.models import Experiment, Lifecycle
+from projects.db import hot_cursor
 from projects.errors import InvalidValueError, NotFoundError
 from projects.services import internal_id_next
 
@@ -243,7 +244,7 @@ def candidate_metrics_log_for_run(
         f"WITH c AS (SELECT id, lifecycle FROM {qn(Candidate._meta.db_table)} WHERE eid = %s AND project_id = %s),"
         f" history AS ({_metrics_insert_sql()}{history_source}), latest AS ({latest_sql}) SELECT lifecycle FROM c"
     )
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(sql, [eid, project.pk, *history_params, *latest_params])
         row = cursor.fetchone()
     if row is None:
@@ -403,7 +404,7 @@ def _metrics_insert(candidate_id: int, metrics: Sequence[tuple[str, float, int, 
     """History rows inserted from tuples in one statement per chunk (no model instances: this is the hot path)."""
     qn = connection.ops.quote_name
     head = f"INSERT INTO {qn(CandidateMetric._meta.db_table)} ({_columns(CandidateMetric, _METRIC_COLUMNS)}) "
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         for chunk in _chunks(metrics, INSERT_CHUNK):
             source, params = _rows_source(candidate_id, chunk)
             cursor.execute(head + source, params)
@@ -418,7 +419,7 @@ def _metrics_write_one_statement(candidate_id: int, metrics: Sequence[tuple[str,
     """History rows and the latest-value upsert as one PostgreSQL statement (a data-modifying CTE)."""
     history_source, history_params = _rows_source(candidate_id, metrics)
     latest_sql, latest_params = _latest_metrics_statement(candidate_id, _latest_rows(metrics))
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(
             f"WITH history AS ({_metrics_insert_sql()}{history_source}) {latest_sql}",
             [*history_params, *latest_params],
@@ -466,6 +467,6 @@ def _latest_metrics_upsert(candidate_id: int, metrics: Sequence[tuple[str, float
     so concurrent writers cannot lose a newer value. Rows go in name order so writers lock in the same order.
     """
     rows = _latest_rows(metrics)
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         for chunk in _chunks(rows, INSERT_CHUNK):
             cursor.execute(*_latest_metrics_statement(candidate_id, chunk))

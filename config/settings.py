@@ -82,6 +82,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("TEST", {})["NAME"] = env_str("TEST_DATABASE_NAME", "") or None
     if not DATABASES["default"]["TEST"]["NAME"]:
         del DATABASES["default"]["TEST"]["NAME"]
+# The API's hottest fixed-shape statements are prepared once per connection on PostgreSQL (projects/db.py);
+# 0 turns that off, e.g. behind PgBouncer < 1.21 in transaction mode.
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Covering indexes (INCLUDE) are a PostgreSQL optimisation; SQLite simply ignores the extra columns.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]

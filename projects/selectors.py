@@ -7,6 +7,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from .db import hot_cursor
 from .models import AccessToken, Membership, Project
 from .services import token_digest
 
@@ -73,7 +74,7 @@ def access_for_token(*, secret: str, project_ref: str) -> tuple[AccessToken | No
         f" AND m.{qn('user_id')} = t.{qn('user_id')}"
         " WHERE t.digest = %s"
     )
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(sql, [ref_value, token_digest(secret)])
         row = cursor.fetchone()
     if row is None:
