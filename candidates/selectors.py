@@ -3,6 +3,7 @@
 Search lives in candidates/search.py (candidate_search).
 """
 
+import functools
 import json
 import uuid
 from collections.abc import Sequence
@@ -118,6 +119,7 @@ def _data_row_add(data: CandidateData, row) -> None:
         )
 
 
+@functools.cache
 def _candidate_sql(with_data: bool) -> tuple[str, list[str], list[str]]:
     qn = connection.ops.quote_name
     c_fields, e_fields = Candidate._meta.concrete_fields, Experiment._meta.concrete_fields

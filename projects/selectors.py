@@ -1,5 +1,6 @@
 """Reads: tokens by secret, projects a user may see, a user's role in a project."""
 
+import functools
 from urllib.parse import unquote
 
 from django.contrib.auth import get_user_model
@@ -40,6 +41,26 @@ def _select(model, alias: str) -> tuple[list[str], str]:
     return [f.attname for f in fields], ", ".join(f"{alias}.{qn(f.column)}" for f in fields)
 
 
+@functools.cache
+def _access_sql(project_match: str) -> tuple[str, list[str], list[str], list[str]]:
+    """The token/user/project/membership JOIN and its column names, built once per process (PostgreSQL only)."""
+    User = get_user_model()
+    qn = connection.ops.quote_name
+    token_names, token_cols = _select(AccessToken, "t")
+    user_names, user_cols = _select(User, "u")
+    project_names, project_cols = _select(Project, "p")
+    sql = (
+        f"SELECT {token_cols}, {user_cols}, {project_cols}, m.{qn('role')}"
+        f" FROM {qn(AccessToken._meta.db_table)} t"
+        f" JOIN {qn(User._meta.db_table)} u ON u.{qn(User._meta.pk.column)} = t.{qn('user_id')}"
+        f" LEFT JOIN {qn(Project._meta.db_table)} p ON {project_match}"
+        f" LEFT JOIN {qn(Membership._meta.db_table)} m ON m.{qn('project_id')} = p.{qn('id')}"
+        f" AND m.{qn('user_id')} = t.{qn('user_id')}"
+        " WHERE t.digest = %s"
+    )
+    return sql, token_names, user_names, project_names
+
+
 def access_for_token(*, secret: str, project_ref: str) -> tuple[AccessToken | None, Project | None, int | None]:
     """(active token with its user, the project by ref, the token user's role in it) in one query.
 
@@ -60,20 +81,7 @@ def access_for_token(*, secret: str, project_ref: str) -> tuple[AccessToken | No
         project_match, ref_value = "p.id = %s", int(ref) if int(ref) <= _MAX_ID else -1
     else:
         project_match, ref_value = "p.path = %s", ref
-    User = get_user_model()
-    qn = connection.ops.quote_name
-    token_names, token_cols = _select(AccessToken, "t")
-    user_names, user_cols = _select(User, "u")
-    project_names, project_cols = _select(Project, "p")
-    sql = (
-        f"SELECT {token_cols}, {user_cols}, {project_cols}, m.{qn('role')}"
-        f" FROM {qn(AccessToken._meta.db_table)} t"
-        f" JOIN {qn(User._meta.db_table)} u ON u.{qn(User._meta.pk.column)} = t.{qn('user_id')}"
-        f" LEFT JOIN {qn(Project._meta.db_table)} p ON {project_match}"
-        f" LEFT JOIN {qn(Membership._meta.db_table)} m ON m.{qn('project_id')} = p.{qn('id')}"
-        f" AND m.{qn('user_id')} = t.{qn('user_id')}"
-        " WHERE t.digest = %s"
-    )
+    sql, token_names, user_names, project_names = _access_sql(project_match)
     with hot_cursor() as cursor:
         cursor.execute(sql, [ref_value, token_digest(secret)])
         row = cursor.fetchone()
@@ -81,7 +89,7 @@ def access_for_token(*, secret: str, project_ref: str) -> tuple[AccessToken | No
         return None, None, None
     a, b = len(token_names), len(token_names) + len(user_names)
     token = AccessToken.from_db(connection.alias, token_names, row[:a])
-    token.user = User.from_db(connection.alias, user_names, row[a:b])
+    token.user = get_user_model().from_db(connection.alias, user_names, row[a:b])
     if _token_active(token) is None:
         return None, None, None
     project_row = row[b : b + len(project_names)]
