@@ -9,6 +9,7 @@ Public surface (the MLflow API and the dashboard both use it):
         Parse order_by clauses like `metrics.acc DESC`, `attributes.start_time`, "params.`my p` ASC".
     candidate_search(*, project, experiment_ids, filter_string="", order_by=(), view_type="ACTIVE_ONLY",
                      max_results=1000, page_token=None) -> tuple[list[Candidate], str | None]
+    candidate_search_ids(... the same ...) -> tuple[list[int], str | None]: the page as ids only
         Candidates of the project's experiments (experiment iids) matching the filter, ordered, one page, each
         with `candidate.data` (selectors.CandidateData: params, metadata, latest metrics, inputs; one query for
         the page). The token is opaque (base64 JSON: the offset, plus the last run's start_time and id when
@@ -20,7 +21,6 @@ Nothing is filtered in Python: every comparison becomes an EXISTS subquery or a 
 
 import base64
 import json
-import math
 import re
 import uuid
 from collections.abc import Sequence
@@ -28,11 +28,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import (
-    Case,
     CharField,
     Exists,
+    ExpressionWrapper,
     F,
-    IntegerField,
+    FloatField,
     Lookup,
     OuterRef,
     Q,
@@ -40,7 +40,6 @@ from django.db.models import (
     Subquery,
     TextField,
     Value,
-    When,
 )
 
 from projects.errors import InvalidValueError
@@ -523,7 +522,13 @@ def candidate_filter_q(comparisons: Sequence[Comparison]) -> Q:
 
 
 def _order_expressions(queryset: QuerySet, order: Sequence[OrderKey]) -> tuple[QuerySet, list]:
-    """MLflow's ordering: per key, present values first (for metrics: numbers, then NaN, then missing)."""
+    """MLflow's ordering: per key, present values first (for metrics: numbers, then NaN, then missing).
+
+    One sort expression per key, each referencing its subquery once (PostgreSQL evaluates every reference
+    separately: a rank column over the same subquery tripled the per-row work). PostgreSQL sorts NaN above every
+    number, so ascending metrics are `value ASC NULLS LAST`, and descending ones `-value ASC NULLS LAST` (-NaN is
+    NaN: still after the numbers).
+    """
     expressions = []
     for index, key in enumerate(order):
         if key.kind == "attribute":
@@ -535,31 +540,33 @@ def _order_expressions(queryset: QuerySet, order: Sequence[OrderKey]) -> tuple[Q
                 .objects.filter(candidate_id=OuterRef("pk"), name=key.key)
                 .values("value")[:1]
             )
-        whens = [When(**{f"_o{index}__isnull": True}, then=Value(2))]
-        if key.kind == "metric":
-            whens.append(When(**{f"_o{index}": math.nan}, then=Value(1)))
-        queryset = queryset.annotate(
-            **{f"_o{index}": value, f"_r{index}": Case(*whens, default=Value(0), output_field=IntegerField())}
-        )
-        expressions.append(F(f"_r{index}").asc())
-        expressions.append(F(f"_o{index}").asc() if key.ascending else F(f"_o{index}").desc())
+        name = f"_o{index}"
+        if key.kind == "metric" and not key.ascending:
+            queryset = queryset.annotate(
+                **{name: ExpressionWrapper(value * Value(-1.0), output_field=FloatField())}
+            )
+            expressions.append(F(name).asc(nulls_last=True))
+            continue
+        queryset = queryset.annotate(**{name: value})
+        expressions.append(F(name).asc(nulls_last=True) if key.ascending else F(name).desc(nulls_last=True))
     if not any(k.kind == "attribute" and k.key == "start_time" for k in order):
         expressions.append(F("start_time").desc(nulls_last=True))
     expressions.append(F("eid").asc())
     return queryset, expressions
 
 
-def candidate_search(
+def _search_page(
     *,
     project,
     experiment_ids: Sequence,
-    filter_string: str = "",
-    order_by: Sequence[str] = (),
-    view_type: str = "ACTIVE_ONLY",
-    max_results: int = 1000,
-    page_token: str | None = None,
+    filter_string: str,
+    order_by: Sequence[str],
+    view_type: str,
+    max_results: int,
+    page_token: str | None,
+    fields: Sequence[str] | None = None,
 ) -> tuple[list[Candidate], str | None]:
-    """One page of the project's candidates in the given experiments (by iid) matching an MLflow filter."""
+    """One page of candidates (only `fields` loaded when given) and the next page's token."""
     from experiments.models import Experiment
 
     comparisons = search_filter_parse(filter_string)
@@ -581,6 +588,8 @@ def candidate_search(
         queryset = queryset.filter(lifecycle__in=lifecycles)
     queryset = queryset.filter(candidate_filter_q(comparisons))
     queryset, expressions = _order_expressions(queryset, order)
+    if fields is not None:
+        queryset = queryset.only(*fields)
     # The default order pages by keyset (the last run's start_time and id), so deep pages cost what the first
     # does; other orders (and offset-only tokens) page by offset.
     keyset = not order
@@ -590,6 +599,33 @@ def candidate_search(
     page = list(queryset.order_by(*expressions)[start : start + limit + 1])
     more = len(page) > limit
     page = page[:limit]
+    if not more:
+        return page, None
+    return page, _search_token_encode(offset + limit, page[-1] if keyset else None)
+
+
+def candidate_search(
+    *,
+    project,
+    experiment_ids: Sequence,
+    filter_string: str = "",
+    order_by: Sequence[str] = (),
+    view_type: str = "ACTIVE_ONLY",
+    max_results: int = 1000,
+    page_token: str | None = None,
+) -> tuple[list[Candidate], str | None]:
+    """One page of the project's candidates in the given experiments (by iid) matching an MLflow filter."""
+    from experiments.models import Experiment
+
+    page, token = _search_page(
+        project=project,
+        experiment_ids=experiment_ids,
+        filter_string=filter_string,
+        order_by=order_by,
+        view_type=view_type,
+        max_results=max_results,
+        page_token=page_token,
+    )
     # One experiment object per experiment (not one per row, as select_related would build).
     experiments_by_id = Experiment.objects.in_bulk({c.experiment_id for c in page})
     for candidate in page:
@@ -598,6 +634,29 @@ def candidate_search(
     data = candidate_data(candidate_ids=[c.pk for c in page])
     for candidate in page:
         candidate.data = data[candidate.pk]
-    if not more:
-        return page, None
-    return page, _search_token_encode(offset + limit, page[-1] if keyset else None)
+    return page, token
+
+
+def candidate_search_ids(
+    *,
+    project,
+    experiment_ids: Sequence,
+    filter_string: str = "",
+    order_by: Sequence[str] = (),
+    view_type: str = "ACTIVE_ONLY",
+    max_results: int = 1000,
+    page_token: str | None = None,
+) -> tuple[list[int], str | None]:
+    """candidate_search's page as candidate ids in order (nothing else loaded) and the same token: for
+    callers that build the runs' JSON in the database (selectors.candidate_runs_json_items)."""
+    page, token = _search_page(
+        project=project,
+        experiment_ids=experiment_ids,
+        filter_string=filter_string,
+        order_by=order_by,
+        view_type=view_type,
+        max_results=max_results,
+        page_token=page_token,
+        fields=("id", "start_time", "eid"),
+    )
+    return [c.pk for c in page], token

@@ -2,6 +2,8 @@
 
 import json
 
+from django.db import connection
+from django.http import HttpResponse
 from django.urls import path
 
 from candidates import search, selectors, services
@@ -196,15 +198,23 @@ def run_log_batch(request, ctx, data):
 
 @mlflow_endpoint(("POST", "GET"))
 def run_search(request, ctx, data):
-    candidates, token = search.candidate_search(
-        project=ctx.project,
-        experiment_ids=field_list(data, "experiment_ids"),
-        filter_string=field_str(data, "filter", default=""),
-        order_by=field_list(data, "order_by"),
-        view_type=field_str(data, "run_view_type", default="ACTIVE_ONLY"),
-        max_results=field_int(data, "max_results", default=1000),
-        page_token=field_str(data, "page_token"),
-    )
+    query = {
+        "project": ctx.project,
+        "experiment_ids": field_list(data, "experiment_ids"),
+        "filter_string": field_str(data, "filter", default=""),
+        "order_by": field_list(data, "order_by"),
+        "view_type": field_str(data, "run_view_type", default="ACTIVE_ONLY"),
+        "max_results": field_int(data, "max_results", default=1000),
+        "page_token": field_str(data, "page_token"),
+    }
+    if connection.vendor == "postgresql":
+        # The page's JSON is built by PostgreSQL in one query (a 1,000-run page without 10,000 Python dicts).
+        ids, token = search.candidate_search_ids(**query)
+        body = '{"runs":[' + selectors.candidate_runs_json_items(candidate_ids=ids) + "]"
+        if token:
+            body += ',"next_page_token":' + json.dumps(token)
+        return HttpResponse(body + "}", content_type="application/json")
+    candidates, token = search.candidate_search(**query)
     body = {"runs": [run_json(c) for c in candidates]}
     if token:
         body["next_page_token"] = token

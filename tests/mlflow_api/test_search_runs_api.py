@@ -1,5 +1,7 @@
 """runs/search: filter, order, paging, view types over the wire; the other tenant finds nothing."""
 
+import json
+
 import pytest
 
 from candidates.services import candidate_create, candidate_log_batch
@@ -66,3 +68,47 @@ def test_other_tenant_and_anonymous_find_nothing(
     assert own.post(S, {"experiment_ids": [str(tracking_exp.iid)], "run_view_type": "ALL"}).json() == {
         "runs": []
     }
+
+
+def test_search_page_json_matches_the_run_serializer(read_api, tracking_exp):
+    """On PostgreSQL the page's JSON is built by the database; it must say exactly what run_json says for the
+    same runs: odd floats, inputs with and without optional fields, end_time only when set, escaping."""
+    from django.db import connection
+
+    from candidates.selectors import candidate_get_for_project
+    from candidates.services import candidate_inputs_log, candidate_update
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the database-built page is PostgreSQL's (SQLite serializes in Python, and stores no NaN)")
+    from mlflow_api.serializers import run_json
+
+    odd = candidate_create(experiment=tracking_exp, name='quote " and </script>', start_time=5)
+    candidate_log_batch(
+        candidate=odd,
+        metrics=[("nan", float("nan"), 1, 0), ("inf", float("inf"), 2, 1), ("ninf", float("-inf"), 3, 2),
+                 ("tiny", 1e-300, 4, 3), ("third", 1 / 3, 5, 4), ("big", 12345678901234.5, 6, -7)],
+        params=[("p", "ünïcode \\ \n"), ("empty", "")],
+        tags=[("t", "v"), ("mlflow.note.content", "x" * 300)],
+    )  # fmt: skip
+    candidate_inputs_log(
+        candidate=odd,
+        datasets=[
+            {"name": "d1", "digest": "abc", "source_type": "local", "source": "{}", "schema": "{\"a\": 1}",
+             "profile": "", "tags": [{"key": "mlflow.data.context", "value": "train"}]},
+            {"name": "d2", "digest": "def", "source_type": "", "source": "", "schema": "", "profile": "p",
+             "tags": []},
+        ],
+    )  # fmt: skip
+    finished = candidate_create(experiment=tracking_exp, name="finished", start_time=4)
+    candidate_update(candidate=finished, status="FINISHED", end_time=99)
+    bare = candidate_create(experiment=tracking_exp, name="bare", start_time=3)
+
+    found = read_api.post(S, {"experiment_ids": [str(tracking_exp.iid)]}).json()["runs"]
+    expected = [
+        json.loads(json.dumps(run_json(candidate_get_for_project(project=c.project, run_id=c.run_id, with_data=True))))
+        for c in (odd, finished, bare)
+    ]
+    assert found == expected
+    assert "end_time" not in found[0]["info"] and found[1]["info"]["end_time"] == 99
+    values = {m["key"]: m["value"] for m in found[0]["data"]["metrics"]}
+    assert (values["nan"], values["inf"], values["ninf"], values["third"]) == ("NaN", "Infinity", "-Infinity", 1 / 3)
