@@ -211,27 +211,38 @@ def candidate_metric_history(
     return page, None
 
 
-def candidate_metric_history_json_items(*, candidate: Candidate, name: str) -> str:
-    """The whole history as MLflow's JSON metric objects joined by commas, built by PostgreSQL (PostgreSQL only).
+def candidate_metric_history_json_items(
+    *, candidate: Candidate, name: str, max_results: int | None = None, offset: int = 0
+) -> tuple[str, int | None]:
+    """The history (or one page of it) as MLflow's JSON metric objects joined by commas, built by PostgreSQL
+    (PostgreSQL only), and the next offset or None: the same rows and order as candidate_metric_history.
 
     get-history of 100k+ points without a Python object per point: one string_agg over the covering history
     index. float8's text output is the shortest exact form (valid JSON); NaN/±inf become MLflow's strings.
     """
     qn = connection.ops.quote_name
     value, timestamp = qn("value"), qn("timestamp")
+    page = " LIMIT %s OFFSET %s" if max_results is not None else " OFFSET %s"
     sql = (
         "SELECT string_agg('{\"key\":' || %s || ',\"value\":' || CASE"
         f" WHEN {value} = 'NaN'::float8 THEN '\"NaN\"'"
         f" WHEN {value} = 'Infinity'::float8 THEN '\"Infinity\"'"
         f" WHEN {value} = '-Infinity'::float8 THEN '\"-Infinity\"'"
-        f" ELSE {value}::text END || ',\"timestamp\":' || {timestamp} || ',\"step\":' || step || '}}', ',')"
+        f" ELSE {value}::text END || ',\"timestamp\":' || {timestamp} || ',\"step\":' || step || '}}', ','"
+        " ORDER BY n) FILTER (WHERE n <= %s), count(*)"
         # Sorting the numbers first (not the built strings) keeps the sort small.
-        f" FROM (SELECT {value}, {timestamp}, step FROM {qn(CandidateMetric._meta.db_table)}"
-        f" WHERE candidate_id = %s AND name = %s ORDER BY {timestamp}, step, {value}) AS history"
+        f" FROM (SELECT {value}, {timestamp}, step, row_number() OVER (ORDER BY {timestamp}, step, {value}) AS n"
+        f" FROM {qn(CandidateMetric._meta.db_table)} WHERE candidate_id = %s AND name = %s"
+        f" ORDER BY {timestamp}, step, {value}{page}) AS history"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [json.dumps(name), candidate.pk, name])
-        return cursor.fetchone()[0] or ""
+    # One extra row tells whether another page follows.
+    params = [max_results + 1, offset] if max_results is not None else [offset]
+    last = offset + max_results if max_results is not None else 2**62
+    with hot_cursor() as cursor:
+        cursor.execute(sql, [json.dumps(name), last, candidate.pk, name, *params])
+        items, count = cursor.fetchone()
+    more = max_results is not None and count > max_results
+    return items or "", (offset + max_results if more else None)
 
 
 @functools.cache
