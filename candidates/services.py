@@ -370,7 +370,8 @@ def _rows_source(candidate_id: int | None, rows: Sequence[tuple[str, float, int,
 
     candidate_id None (PostgreSQL): the id comes from a CTE `c(id, lifecycle)`, rows only if it is active."""
     if connection.vendor == "postgresql":
-        unnest = "unnest(%s::varchar[], %s::float8[], %s::bigint[], %s::bigint[]) AS u(n, v, s, t)"
+        # Binary parameters (%b, hot_cursor's server-side binding): no text formatting of 1,000-element arrays.
+        unnest = "unnest(%b::varchar[], %b::float8[], %b::bigint[], %b::bigint[]) AS u(n, v, s, t)"
         names, values, steps, timestamps = [], [], [], []
         for name, value, timestamp, step in rows:
             names.append(name)

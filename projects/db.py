@@ -4,18 +4,22 @@ Django's psycopg backend binds parameters on the client and never prepares, so P
 again; for the few fixed-shape statements every MLflow call runs (token lookup, the run read, metric writes)
 planning cost more than executing (0.8 ms against 0.4 ms for get_run's read). `hot_cursor()` gives a Django
 cursor (queries counted and logged as usual, database errors wrapped) whose statements are bound on the server
-and prepared once per connection.
+and prepared once per connection. Server-side binding also allows binary parameters (`%b`): a 1,000-element
+float array is sent as 8-byte doubles instead of being formatted and quoted as text (4.8 -> 1.6 ms for a
+log_batch's four arrays).
 
 Only for SQL whose text does not depend on the data (arrays instead of placeholder lists), or the per-connection
-statement cache would churn. `DATABASE_PREPARED_STATEMENTS=0` turns it off (e.g. behind a connection pooler in
-transaction mode that predates protocol-level prepared statements, such as PgBouncer < 1.21).
+statement cache would churn. `DATABASE_PREPARED_STATEMENTS=0` turns preparing off (e.g. behind a connection
+pooler in transaction mode that predates protocol-level prepared statements, such as PgBouncer < 1.21); the
+binding stays server-side, so `%b` keeps working.
 """
 
 from django.conf import settings
 from django.db import connection
 
 try:  # only with the PostgreSQL backend (psycopg 3) installed
-    from django.db.backends.postgresql.base import ServerBindingCursor
+    from django.db.backends.postgresql.base import CursorDebugWrapper, ServerBindingCursor
+    from django.db.backends.utils import CursorWrapper
 except ImportError:  # pragma: no cover - psycopg is a dependency
     ServerBindingCursor = None
 
@@ -28,25 +32,33 @@ if ServerBindingCursor is not None:
         def execute(self, query, params=None, *, prepare=None, binary=None):
             return super().execute(query, params, prepare=True, binary=binary)
 
+    class HotDebugCursor(CursorDebugWrapper):
+        """Records the statement as written: psycopg keeps no query text for a prepared execution, so Django's
+        `last_executed_query` would log None."""
+
+        def execute(self, sql, params=None):
+            with self.debug_sql(sql, params, use_last_executed_query=False):
+                return CursorWrapper.execute(self, sql, params)
+
 
 def hot_cursor():
-    """A cursor for a hot fixed-shape statement: prepared on PostgreSQL, a plain cursor elsewhere."""
-    if (
-        connection.vendor != "postgresql"
-        or ServerBindingCursor is None
-        or not getattr(settings, "DATABASE_PREPARED_STATEMENTS", True)
-    ):
+    """A cursor for a hot fixed-shape statement: server-side binding (prepared unless turned off) on PostgreSQL,
+    a plain cursor elsewhere (write `%b` only in PostgreSQL-only SQL)."""
+    if connection.vendor != "postgresql" or ServerBindingCursor is None:
         return connection.cursor()
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     with connection.wrap_database_errors:
         pg = connection.connection
-        if pg.prepare_threshold is None:
-            # Django turns psycopg's preparing off (None) for connection poolers; psycopg then ignores even
-            # prepare=True. A threshold no query reaches keeps automatic preparing off (Django's own client-side
-            # binding cursors never prepare anyway) while prepare=True works.
-            pg.prepare_threshold = 2**31 - 1
-        raw = PreparedCursor(pg)
+        if getattr(settings, "DATABASE_PREPARED_STATEMENTS", True):
+            if pg.prepare_threshold is None:
+                # Django turns psycopg's preparing off (None) for connection poolers; psycopg then ignores even
+                # prepare=True. A threshold no query reaches keeps automatic preparing off (Django's own
+                # client-side binding cursors never prepare anyway) while prepare=True works.
+                pg.prepare_threshold = 2**31 - 1
+            raw = PreparedCursor(pg)
+        else:
+            raw = ServerBindingCursor(pg)
         # As Django's create_cursor: the connection's timestamptz loader already carries the right zone unless
         # the connection was made for another; Django registers it per cursor in that case, and so do we.
         from django.db.backends.postgresql.psycopg_any import register_tzloader
@@ -56,4 +68,4 @@ def hot_cursor():
         if connection.timezone != tzloader.timezone:
             register_tzloader(connection.timezone, raw)
         connection.validate_thread_sharing()
-        return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+        return HotDebugCursor(raw, connection) if connection.queries_logged else connection.make_cursor(raw)

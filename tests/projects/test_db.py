@@ -40,6 +40,7 @@ def test_statements_are_prepared_once_and_counted():
                 cursor.execute(sql, [[1.0, 3.0], values])
                 assert cursor.fetchone() == expected.get(len(values), (len(values), 0, 0))
     assert len(queries.captured_queries) == 5
+    assert all(q["sql"] == sql for q in queries.captured_queries)  # logged as written, not None
     prepared = [s for s in _prepared_statements() if "unnest($2::float8[])" in s]
     # Prepared once whatever the array sizes (the text does not depend on the data); psycopg types an empty
     # list differently, which makes a second statement.
@@ -50,7 +51,7 @@ def test_setting_off_gives_a_plain_cursor(settings):
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only")
     settings.DATABASE_PREPARED_STATEMENTS = False
-    with hot_cursor() as cursor:
-        cursor.execute("SELECT %s::int * 2 AS unprepared_probe", [21])
-        assert cursor.fetchone() == (42,)
+    with hot_cursor() as cursor:  # still bound on the server: binary parameters work
+        cursor.execute("SELECT %s::int * 2 AS unprepared_probe, cardinality(%b::float8[])", [21, [1.0, 2.0]])
+        assert cursor.fetchone() == (42, 2)
     assert not [s for s in _prepared_statements() if "unprepared_probe" in s]
