@@ -10,16 +10,16 @@ same filter and order, metrics/get-history of the 1M metric) on this same server
 
 The database is created and migrated if needed and reused by later runs (--reseed to start over).
 
-With --reference it also starts the reference `mlflow server` on PostgreSQL (bench/servers.py, scratch venv
-/tmp/refenv), seeds the same shape through its REST API at a smaller scale (--ref-runs, default 1,000 runs,
-and one --ref-long-point metric, default 100,000 points: seeding 10k runs and 1M points over REST takes too
-long for one sitting), times the calls its UI makes for the same data (runs/search with the same filter and
-order; metrics/get-history; the charts' ajax-api get-history-bulk-interval) and prints Assay/MLflow ratios.
-The reference is stopped at the end.
+With --reference it also compares over HTTP with the reference: it serves Assay with gunicorn (2 workers x 4
+threads, as deployed) on the same database and times each page there; then it starts the reference
+`mlflow server` on PostgreSQL (bench/servers.py, scratch venv /tmp/refenv), seeds exactly the same runs, params,
+metrics and ids by bulk SQL into its own schema (over its REST API that would take hours), and times, per view,
+the calls the MLflow UI makes for it (runs/search with the same filter and order; runs/get and the charts'
+ajax-api get-history-bulk-interval at the UI's 320 points; metrics/get-history of the 1M-point metric), then
+prints Assay/MLflow ratios. The reference is stopped at the end.
 """
 
 import argparse
-import math
 import os
 import statistics
 import sys
@@ -155,88 +155,197 @@ def measure(client, url, runs, params=None, headers=None):
     return {"p50": statistics.median(times), "p95": p95, "queries": queries, "status": status}
 
 
-def _post(url: str, body: dict) -> dict:
+REF_SQL = [
+    # The same candidates, values and ids as STEPS_SQL, in the reference mlflow server's own schema (its
+    # SQLAlchemy store: runs, params, metrics, latest_metrics, tags). Seeding 10k runs and 1M points over its REST
+    # API takes hours on this machine; bulk SQL takes a minute, and the server reads the rows as its own.
+    """INSERT INTO runs (run_uuid, name, source_type, source_name, entry_point_name, user_id, status, start_time,
+         end_time, source_version, lifecycle_stage, artifact_uri, experiment_id)
+       SELECT md5('bench' || g), 'cand-' || g, 'LOCAL', '', '', 'bench',
+              CASE WHEN g %% 500 = 0 THEN 'RUNNING' WHEN g %% 97 = 0 THEN 'FAILED' ELSE 'FINISHED' END,
+              1700000000000 + g * 60000, 1700000000000 + g * 60000 + 30000 + (g %% 17) * 1000, '', 'active',
+              %(artifacts)s || '/' || md5('bench' || g) || '/artifacts', %(exp)s
+       FROM generate_series(1, %(candidates)s) g""",
+    """INSERT INTO tags (key, value, run_uuid)
+       SELECT 'mlflow.runName', 'cand-' || g, md5('bench' || g) FROM generate_series(1, %(candidates)s) g""",
+    """INSERT INTO params (key, value, run_uuid)
+       SELECT 'p' || k, CASE WHEN k < 5 THEN ((g * (k + 3)) %% (k + 4))::text ELSE 'const' || k END,
+              md5('bench' || g)
+       FROM generate_series(1, %(candidates)s) g CROSS JOIN generate_series(0, %(params)s - 1) k""",
+    """INSERT INTO metrics (key, value, timestamp, run_uuid, step, is_nan)
+       SELECT 'm' || k, (1.0 / (1 + s)) + ((g * (k + 1)) %% 1000) / 1000.0, 1700000000000 + s,
+              md5('bench' || g), s, false
+       FROM generate_series(1, %(candidates)s) g CROSS JOIN generate_series(0, %(metrics)s - 1) k
+            CROSS JOIN generate_series(0, %(steps)s - 1) s""",
+    """INSERT INTO latest_metrics (key, value, timestamp, step, is_nan, run_uuid)
+       SELECT key, value, timestamp, step, is_nan, run_uuid FROM metrics WHERE step = %(steps)s - 1""",
+    """INSERT INTO metrics (key, value, timestamp, run_uuid, step, is_nan)
+       SELECT 'long', sin(s / 5000.0) + (s %% 1000) / 5000.0, 1700000000000 + s, md5('bench' || 1), s, false
+       FROM generate_series(0, %(long)s - 1) s""",
+    """INSERT INTO latest_metrics (key, value, timestamp, step, is_nan, run_uuid)
+       VALUES ('long', 0.5, 1700000000000, %(long)s - 1, false, md5('bench' || 1))""",
+]
+
+
+class Http:
+    """One keep-alive HTTP connection (both servers are timed the same way: loopback, sequential)."""
+
+    def __init__(self, base: str, headers: dict | None = None):
+        import http.client
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(base)
+        self.prefix = parts.path.rstrip("/")
+        self.conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=900)
+        self.headers = headers or {}
+
+    def call(self, method: str, path: str, body: dict | None = None) -> tuple[int, bytes]:
+        import http.client
+        import json
+
+        headers = dict(self.headers)
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        for attempt in (1, 2):
+            try:
+                self.conn.request(method, self.prefix + path, body=data, headers=headers)
+                response = self.conn.getresponse()
+                return response.status, response.read()
+            except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+                # The server closed an idle keep-alive connection (uvicorn after 5 s): reconnect once.
+                self.conn.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def timed(self, calls: list[tuple[str, str, dict | None]], runs: int) -> dict:
+        """p50/p95 (ms) of doing `calls` in sequence (one page view), after one warm-up."""
+        times, status, size = [], None, 0
+        for i in range(runs + 1):
+            t = time.perf_counter()
+            size = 0
+            for method, path, body in calls:
+                status, content = self.call(method, path, body)
+                size += len(content)
+                if status != 200:
+                    raise SystemExit(f"{self.prefix}{path}: HTTP {status} {content[:300]!r}")
+            if i:
+                times.append((time.perf_counter() - t) * 1000)
+        times.sort()
+        return {"p50": statistics.median(times), "p95": times[int(round(0.95 * (len(times) - 1)))], "bytes": size}
+
+
+def reference_mlflow(args, flt: str, run_ids: dict) -> dict:
+    """Start the reference mlflow server on PostgreSQL, seed the same data by bulk SQL, time the calls its UI
+    makes for each of our pages (over HTTP), stop it."""
     import json
-    import urllib.request
-
-    req = urllib.request.Request(url, json.dumps(body).encode(), {"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=600) as r:
-        return json.loads(r.read() or b"{}")
-
-
-def _timed_get(url: str, runs: int) -> dict:
-    import urllib.request
-
-    times = []
-    for i in range(runs + 2):
-        t = time.perf_counter()
-        with urllib.request.urlopen(url, timeout=600) as r:
-            r.read()
-        if i >= 2:
-            times.append((time.perf_counter() - t) * 1000)
-    times.sort()
-    return {"p50": statistics.median(times), "p95": times[int(round(0.95 * (len(times) - 1)))]}
-
-
-def reference_mlflow(args, flt: str) -> dict:
-    """Seed the reference mlflow server (PostgreSQL backend) over REST and time its UI's calls."""
     import subprocess
-    from concurrent.futures import ThreadPoolExecutor
     from urllib.parse import urlencode
+
+    import psycopg
 
     state = Path(args.ref_state)
     servers = ROOT / "bench" / "servers.py"
     py = sys.executable
     subprocess.run([py, str(servers), "start", "--state", str(state), "--targets", "mlflow-postgres"], check=True)
     try:
-        import json
-
-        uri = json.loads((state / "servers.json").read_text())[0]["uri"]
-        api = f"{uri}/api/2.0/mlflow/"
-        exp = _post(api + "experiments/create", {"name": "bench-pages"})["experiment_id"]
+        server = json.loads((state / "servers.json").read_text())[0]
+        http = Http(server["uri"])
+        status, body = http.call("POST", "/api/2.0/mlflow/experiments/create", {"name": "bench-10k"})
+        exp = json.loads(body)["experiment_id"]
+        store = "postgresql://" + server["extra"]["store"].split("://", 1)[1]
         t = time.perf_counter()
+        values = {"exp": int(exp), "artifacts": f"mlflow-artifacts:/{exp}", "candidates": CANDIDATES,
+                  "params": PARAMS, "metrics": METRICS, "steps": STEPS, "long": LONG_STEPS}  # fmt: skip
+        with psycopg.connect(store, autocommit=True) as conn:
+            for sql in REF_SQL:
+                conn.execute(sql, values)
+            conn.execute("VACUUM ANALYZE")
+        print(f"reference seeded by SQL in {time.perf_counter() - t:.0f}s ({server['uri']})", flush=True)
+        ajax = "/ajax-api/2.0/mlflow/"
+        search = {"experiment_ids": [exp], "filter": flt, "order_by": ["metrics.m0 DESC"], "max_results": 50}
 
-        def one(i: int) -> str:
-            run = _post(api + "runs/create", {"experiment_id": exp, "run_name": f"cand-{i}",
-                                              "start_time": 1700000000000 + i * 60000})["run"]["info"]["run_id"]
-            params = [{"key": f"p{k}", "value": str((i * (k + 3)) % (k + 4)) if k < 5 else f"const{k}"}
-                      for k in range(PARAMS)]
-            metrics = [{"key": f"m{k}", "value": 1.0 / (1 + s) + ((i * (k + 1)) % 1000) / 1000.0,
-                        "timestamp": 1700000000000 + s, "step": s} for k in range(METRICS) for s in range(STEPS)]
-            _post(api + "runs/log-batch", {"run_id": run, "params": params, "metrics": metrics})
-            _post(api + "runs/update", {"run_id": run, "status": "FINISHED", "end_time": 1700000000000 + i * 60000 + 30000})
-            return run
+        def bulk(keys: list[str], metric: str) -> tuple[str, str, None]:
+            query = urlencode({"run_ids": keys, "metric_key": metric, "max_results": 320}, doseq=True)
+            return ("GET", f"{ajax}metrics/get-history-bulk-interval?{query}", None)
 
-        with ThreadPoolExecutor(4) as pool:
-            run_ids = list(pool.map(one, range(1, args.ref_runs + 1)))
-        long_run = run_ids[0]
-
-        def long_chunk(start: int) -> None:
-            pts = [{"key": "long", "value": math.sin(s / 5000.0) + (s % 1000) / 5000.0,
-                    "timestamp": 1700000000000 + s, "step": s} for s in range(start, min(start + 1000, args.ref_long))]
-            _post(api + "runs/log-batch", {"run_id": long_run, "metrics": pts})
-
-        with ThreadPoolExecutor(4) as pool:
-            list(pool.map(long_chunk, range(0, args.ref_long, 1000)))
-        print(f"reference seeded: {args.ref_runs} runs + 1 x {args.ref_long:,} points in "
-              f"{time.perf_counter() - t:.0f}s ({uri})")
-        body = {"experiment_ids": [exp], "filter": flt, "order_by": ["metrics.m0 DESC"], "max_results": 50}
-        times = []
-        for i in range(args.runs + 2):
-            t0 = time.perf_counter()
-            found = _post(api + "runs/search", body)
-            if i >= 2:
-                times.append((time.perf_counter() - t0) * 1000)
-        times.sort()
-        out = {"search": {"p50": statistics.median(times), "p95": times[int(round(0.95 * (len(times) - 1)))],
-                          "n": len(found.get("runs", []))}}
-        hist = urlencode({"run_id": long_run, "metric_key": "long"})
-        out["history"] = _timed_get(f"{api}metrics/get-history?{hist}", max(3, args.runs // 10))
-        bulk = urlencode({"run_ids": long_run, "metric_key": "long", "max_results": 1000})
-        out["bulk"] = _timed_get(f"{uri}/ajax-api/2.0/mlflow/metrics/get-history-bulk-interval?{bulk}", args.runs)
+        ten = [md5_hex(i) for i in range(1, 11)]
+        views = {
+            "experiment page": [("POST", ajax + "runs/search", search)],
+            "candidate page": [("GET", f"{ajax}runs/get?run_id={md5_hex(4321)}", None)]
+            + [bulk([md5_hex(4321)], f"m{k}") for k in range(METRICS)],
+            "Performance chart data": [bulk(ten, f"m{k}") for k in range(METRICS)],
+            "1M-step metric chart": [bulk([md5_hex(1)], "long")],
+            "runs/search API": [("POST", "/api/2.0/mlflow/runs/search", search)],
+        }
+        out = {name: http.timed(calls, args.runs) for name, calls in views.items()}
+        history = f"/api/2.0/mlflow/metrics/get-history?{urlencode({'run_id': md5_hex(1), 'metric_key': 'long'})}"
+        out["get-history 1M"] = http.timed([("GET", history, None)], 1)
         return out
     finally:
         subprocess.run([py, str(servers), "stop", "--state", str(state)], check=False)
+
+
+def md5_hex(g: int) -> str:
+    import hashlib
+
+    return hashlib.md5(f"bench{g}".encode()).hexdigest()
+
+
+def assay_over_http(args, flt: str, project, user, long_c, some_c, token: str) -> dict:
+    """Assay's pages and API calls for the same views, through gunicorn (as deployed) over HTTP."""
+    import json
+    import socket
+    import subprocess
+
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)  # a session row in the database the server reads
+    session = client.cookies["sessionid"].value
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "DEBUG": "0", "LOG_LEVEL": "WARNING"}
+    proc = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
+         "--workers", "2", "--threads", "4", "--timeout", "900"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        page = Http(base, {"Cookie": f"sessionid={session}"})
+        api = Http(base, {"Authorization": f"Bearer {token}"})
+        from urllib.parse import urlencode
+
+        exp = f"/{PROJECT}/-/ml/experiments/1/"
+        view = urlencode({"sort": "metrics.m0", "dir": "desc", "filter": flt})
+        mlflow = f"/api/v4/projects/{project.pk}/ml/mlflow/api/2.0/mlflow/"
+        search = {"experiment_ids": ["1"], "filter": flt, "order_by": ["metrics.m0 DESC"], "max_results": 50}
+        out = {
+            "experiment page": page.timed([("GET", f"{exp}?{view}", None)], args.runs),
+            "candidate page": page.timed([("GET", f"/{PROJECT}/-/ml/candidates/{some_c.pk}/", None)], args.runs),
+            "Performance chart data": page.timed([("GET", f"{exp}performance/data.json?{view}", None)], args.runs),
+            "1M-step metric chart": page.timed(
+                [("GET", f"/{PROJECT}/-/ml/candidates/{long_c.pk}/metrics.json?metric=long", None)], args.runs
+            ),
+            "runs/search API": api.timed([("POST", mlflow + "runs/search", search)], args.runs),
+        }
+        history = f"{mlflow}metrics/get-history?{urlencode({'run_id': long_c.run_id, 'metric_key': 'long'})}"
+        out["get-history 1M"] = api.timed([("GET", history, None)], 1)
+        json.dumps(out)
+        return out
+    finally:
+        os.killpg(proc.pid, 15)
+        proc.wait(timeout=30)
 
 
 def main():
@@ -244,8 +353,6 @@ def main():
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--reseed", action="store_true")
     parser.add_argument("--reference", action="store_true", help="also seed and time the reference mlflow server")
-    parser.add_argument("--ref-runs", type=int, default=1000)
-    parser.add_argument("--ref-long", type=int, default=100_000)
     parser.add_argument("--ref-state", default="/tmp/assay-bench-pages-ref")
     args = parser.parse_args()
     ensure_database()
@@ -297,7 +404,7 @@ def main():
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     reference = [
         ("MLflow API runs/search (same filter, order, 50)", api + "runs/search", None),
-        ("MLflow API metrics/get-history (1M points, 1st page)", api + "metrics/get-history",
+        ("MLflow API metrics/get-history (all 1M points)", api + "metrics/get-history",
          {"run_id": long_c.run_id, "metric_key": "long"}),
     ]
     print(f"{CANDIDATES} candidates x {PARAMS} params x {METRICS} metrics x {STEPS} steps + 1 x {LONG_STEPS:,} steps;"
@@ -330,21 +437,25 @@ def main():
     page, api_search = results["experiment page sorted by metric + filtered"], results[reference[0][0]]
     chart, api_hist = results["chart data, 1M-step metric downsampled"], results[reference[1][0]]
     print(f"\nexperiment page / runs/search p50 ratio: {page['p50'] / api_search['p50']:.2f}")
-    print(f"1M chart data / get-history (first page only) p50 ratio: {chart['p50'] / api_hist['p50']:.2f}")
+    print(f"1M chart data / get-history (all points) p50 ratio: {chart['p50'] / api_hist['p50']:.2f}")
     if args.reference:
-        ref = reference_mlflow(args, flt)
-        print(f"\nreference mlflow server (PostgreSQL, 1 worker), {args.ref_runs} runs, 1 x {args.ref_long:,} points; "
-              f"Assay figures above are at {CANDIDATES} candidates and {LONG_STEPS:,} points")
-        rows = [
-            ("runs/search, same filter + order, 50", ref["search"], api_search),
-            ("experiment page vs MLflow runs/search", ref["search"], page),
-            ("metrics/get-history (whole metric)", ref["history"], api_hist),
-            ("chart data: get-history-bulk-interval vs ours", ref["bulk"], chart),
-        ]
-        print(f"{'call':48} {'MLflow p50':>11} {'Assay p50':>10} {'Assay/MLflow':>13}")
-        for name, theirs, ours in rows:
-            print(f"{name:48} {theirs['p50']:11.1f} {ours['p50']:10.1f} {ours['p50'] / theirs['p50']:13.2f}")
-        print(f"(reference search returned {ref['search']['n']} runs)")
+        ours = assay_over_http(args, flt, project, user, long_c, some_c, token)
+        theirs = reference_mlflow(args, flt, {})
+        what = {
+            "experiment page": ("experiment page, sorted + filtered (HTML)", "runs/search, same filter + order, 50"),
+            "candidate page": ("candidate page (HTML)", "runs/get + 5 x get-history-bulk-interval"),
+            "Performance chart data": ("performance/data.json (10 runs x 5 metrics)",
+                                       "5 x get-history-bulk-interval (10 runs, 320 points)"),
+            "1M-step metric chart": ("metrics.json (1M points downsampled)", "get-history-bulk-interval (320 points)"),
+            "runs/search API": ("runs/search (same body)", "runs/search (same body)"),
+            "get-history 1M": ("metrics/get-history, all 1M points", "metrics/get-history, all 1M points"),
+        }  # fmt: skip
+        print(f"\nover HTTP, both servers on PostgreSQL with the same {CANDIDATES:,} runs and {LONG_STEPS:,} points "
+              f"(Assay: gunicorn 2 x 4; MLflow: mlflow server, 1 worker); per view, the calls its UI makes, p50 ms")
+        print(f"{'view':24} {'Assay':44} {'p50':>8} {'MLflow UI calls':52} {'p50':>8} {'Assay/MLflow':>12}")
+        for key, (ours_what, theirs_what) in what.items():
+            a, m = ours[key]["p50"], theirs[key]["p50"]
+            print(f"{key:24} {ours_what:44} {a:8.1f} {theirs_what:52} {m:8.1f} {a / m:12.2f}")
     target = page["p95"] < 300 and results["Performance chart data (10 traces x 5 metrics)"]["p95"] < 1000
     print(f"targets (experiment page p95 < 300 ms, Performance data < 1 s): {'met' if target else 'NOT met'}")
 
