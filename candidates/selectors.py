@@ -245,6 +245,71 @@ def candidate_metric_history_json_items(
     return items or "", (offset + max_results if more else None)
 
 
+def candidate_ids_for_run_ids(*, project: Project, run_ids: Sequence[str]) -> dict[str, int]:
+    """{run id: candidate id} for the given MLflow run ids that exist in the project (others are left out)."""
+    eids = {}
+    for run_id in run_ids:
+        try:
+            eids[uuid.UUID(hex=str(run_id))] = str(run_id)
+        except (ValueError, TypeError):
+            continue
+    found = Candidate.objects.filter(project=project, eid__in=list(eids)).values_list("eid", "pk")
+    return {eids[eid]: pk for eid, pk in found}
+
+
+def candidate_metric_history_sampled(
+    *, candidate_ids: Sequence[int], name: str, max_results: int, start_step: int | None = None,
+    end_step: int | None = None,
+) -> dict[int, list[tuple[float, int, int]]]:
+    """{candidate id: [(value, timestamp, step)]}: up to max_results points per candidate, sampled as MLflow's
+    SQL store does for get-history-bulk-interval (its charts): NTILE(max_results) buckets over (step, timestamp,
+    value), the first point of each bucket, and the last point always kept (replacing the final sample when the
+    page is full). One query for all candidates; only the sampled rows leave the database.
+    """
+    out: dict[int, list[tuple[float, int, int]]] = {pk: [] for pk in candidate_ids}
+    if not out:
+        return out
+    qn = connection.ops.quote_name
+    value, timestamp = qn("value"), qn("timestamp")
+    order = f"step, {timestamp}, {value}"
+    ids = ", ".join(["%s"] * len(out))
+    step_range = " AND step >= %s AND step <= %s" if start_step is not None and end_step is not None else ""
+    sql = (
+        f"SELECT candidate_id, id, {value}, {timestamp}, step, rn, last_rn FROM ("
+        f" SELECT candidate_id, id, {value}, {timestamp}, step,"
+        f" row_number() OVER (PARTITION BY candidate_id, bucket ORDER BY {order}) AS rn,"
+        f" row_number() OVER (PARTITION BY candidate_id ORDER BY step DESC, {timestamp} DESC, {value} DESC)"
+        " AS last_rn FROM ("
+        f" SELECT candidate_id, id, {value}, {timestamp}, step,"
+        f" ntile(%s) OVER (PARTITION BY candidate_id ORDER BY {order}) AS bucket"
+        f" FROM {qn(CandidateMetric._meta.db_table)} WHERE candidate_id IN ({ids}) AND name = %s{step_range}"
+        ") AS bucketed) AS ranked WHERE rn = 1 OR last_rn = 1"
+        f" ORDER BY candidate_id, {order}"
+    )
+    params = [max_results, *out, name]
+    if step_range:
+        params += [start_step, end_step]
+    last: dict[int, tuple] = {}
+    rows: dict[int, list[tuple]] = {pk: [] for pk in out}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for candidate_id, pk, val, ts, step, rn, last_rn in cursor.fetchall():
+            if rn == 1:
+                rows[candidate_id].append((pk, val, ts, step))
+            if last_rn == 1:
+                last[candidate_id] = (pk, val, ts, step)
+    for candidate_id, point in last.items():
+        sampled = rows[candidate_id]
+        if not sampled or sampled[-1][0] != point[0]:  # compared by row id (NaN != NaN)
+            if len(sampled) >= max_results:
+                sampled[-1] = point
+            else:
+                sampled.append(point)
+    for candidate_id, sampled in rows.items():
+        out[candidate_id] = [(val, ts, step) for _pk, val, ts, step in sampled]
+    return out
+
+
 @functools.cache
 def _runs_json_sql() -> str:
     qn = connection.ops.quote_name

@@ -67,3 +67,62 @@ def test_history_pages_equal_the_whole_history(read_api, tracking_run):
             break
     assert [len(p) for p in pages] == [2] * (len(values) // 2)
     assert [point for page in pages for point in page] == whole
+
+
+B = "api/2.0/mlflow/metrics/get-history-bulk-interval"
+
+
+def _bulk(api, run_ids, **params):
+    return api.client.get(
+        api.base + B, {"run_ids": run_ids, "metric_key": "m", **params}, **api.headers
+    )
+
+
+@pytest.mark.smoke
+def test_bulk_interval_samples_like_mlflows_sql_store(read_api, tracking_exp, tracking_run, other_tenant):
+    """NTILE(max_results) buckets over (step, timestamp, value), each bucket's first point, the last point always
+    kept (it replaces the final sample on a full page); runs outside the project add nothing."""
+    from candidates.services import candidate_create
+    from experiments.services import experiment_create
+
+    candidate_log_batch(candidate=tracking_run, metrics=[("m", float(i), 1000 + i, i) for i in range(10)])
+    short = candidate_create(experiment=tracking_exp, name="short")
+    candidate_log_batch(candidate=short, metrics=[("m", 5.0, 7, 3), ("m", 6.0, 8, 4)])
+    foreign_exp = experiment_create(project=other_tenant.project, name="theirs", user=other_tenant.owner)
+    foreign = candidate_create(experiment=foreign_exp, name="theirs")
+    candidate_log_batch(candidate=foreign, metrics=[("m", 1.0, 1, 1)])
+
+    body = _bulk(read_api, [tracking_run.run_id, short.run_id, foreign.run_id, "f" * 32], max_results=3).json()
+    mine = [m for m in body["metrics"] if m["run_id"] == tracking_run.run_id]
+    assert [m["step"] for m in mine] == [0, 4, 9]  # buckets of 4, 3, 3 rows; the last replaces step 7
+    assert mine[0] == {"key": "m", "value": 0.0, "timestamp": 1000, "step": 0, "run_id": tracking_run.run_id}
+    assert [(m["run_id"], m["step"]) for m in body["metrics"][3:]] == [(short.run_id, 3), (short.run_id, 4)]
+    assert {m["run_id"] for m in body["metrics"]} == {tracking_run.run_id, short.run_id}
+
+    # Buckets of 3, 3, 2, 2: firsts 0, 3, 6, 8, and the last (9) replaces 8. With room, it is appended.
+    steps = [m["step"] for m in _bulk(read_api, [tracking_run.run_id], max_results=4).json()["metrics"]]
+    assert steps == [0, 3, 6, 9]
+    steps = [m["step"] for m in _bulk(read_api, [tracking_run.run_id], max_results=7).json()["metrics"]]
+    assert steps == [0, 2, 4, 6, 7, 8, 9]  # NTILE(7) of 10 rows: buckets of 2, 2, 2, 1, 1, 1, 1
+    # A step range narrows the rows first.
+    ranged = _bulk(read_api, [tracking_run.run_id], start_step=2, end_step=5).json()["metrics"]
+    assert [m["step"] for m in ranged] == [2, 3, 4, 5]
+    assert _bulk(read_api, [tracking_run.run_id], max_results=1).json()["metrics"][0]["step"] == 9
+    assert _bulk(read_api, [foreign.run_id]).json() == {}  # proto3 JSON: nothing matched, no field
+
+
+def test_bulk_interval_errors(read_api, anon_api, tracking_run):
+    run = tracking_run.run_id
+    for params, fragment in (
+        ({"max_results": 0}, "max_results must be between 1 and 2500. See the API docs"),
+        ({"max_results": 2501}, "max_results must be between 1 and 2500."),
+        ({"start_step": 1}, "both must be specified"),
+        ({"start_step": 5, "end_step": 2}, "end_step must be greater than start_step"),
+    ):
+        response = _bulk(read_api, [run], **params)
+        assert response.status_code == 400 and fragment in response.json()["message"], params
+    too_many = _bulk(read_api, [run] * 101)
+    assert too_many.status_code == 400 and "at most 100 run_ids. Received 101" in too_many.json()["message"]
+    missing_ids = read_api.get(B, {"metric_key": "m"})
+    assert missing_ids.status_code == 400 and "run_ids" in missing_ids.json()["message"]
+    assert _bulk(anon_api, [run]).status_code == 401
