@@ -559,11 +559,11 @@ def _search_page(
     *,
     project,
     experiment_ids: Sequence,
-    filter_string: str,
-    order_by: Sequence[str],
-    view_type: str,
-    max_results: int,
-    page_token: str | None,
+    filter_string: str = "",
+    order_by: Sequence[str] = (),
+    view_type: str = "ACTIVE_ONLY",
+    max_results: int = 1000,
+    page_token: str | None = None,
     fields: Sequence[str] | None = None,
 ) -> tuple[list[Candidate], str | None]:
     """One page of candidates (only `fields` loaded when given) and the next page's token."""
@@ -637,26 +637,8 @@ def candidate_search(
     return page, token
 
 
-def candidate_search_ids(
-    *,
-    project,
-    experiment_ids: Sequence,
-    filter_string: str = "",
-    order_by: Sequence[str] = (),
-    view_type: str = "ACTIVE_ONLY",
-    max_results: int = 1000,
-    page_token: str | None = None,
-) -> tuple[list[int], str | None]:
-    """candidate_search's page as candidate ids in order (nothing else loaded) and the same token: for
-    callers that build the runs' JSON in the database (selectors.candidate_runs_json_items)."""
-    page, token = _search_page(
-        project=project,
-        experiment_ids=experiment_ids,
-        filter_string=filter_string,
-        order_by=order_by,
-        view_type=view_type,
-        max_results=max_results,
-        page_token=page_token,
-        fields=("id", "start_time", "eid"),
-    )
+def candidate_search_ids(**query) -> tuple[list[int], str | None]:
+    """candidate_search's page (same keyword arguments) as candidate ids in order, nothing else loaded, and the
+    same token: for callers that build the runs' JSON in the database (selectors.candidate_runs_json_items)."""
+    page, token = _search_page(**query, fields=("id", "start_time", "eid"))
     return [c.pk for c in page], token

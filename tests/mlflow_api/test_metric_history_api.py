@@ -23,19 +23,22 @@ def test_history_returns_every_point_in_order(read_api, tracking_run, django_ass
     assert points[-1] == {"key": "loss", "value": 1249.5, "timestamp": 3499, "step": 2499}
 
 
-def test_history_pages(read_api, tracking_run):
-    candidate_log_batch(candidate=tracking_run, metrics=[("m", float(i), i, i) for i in range(5)])
-    seen, token = [], None
+def _pages(api, run, key: str, size: int) -> list[list[dict]]:
+    pages, token = [], None
     while True:
-        params = {"run_id": tracking_run.run_id, "metric_key": "m", "max_results": 2}
+        params = {"run_id": run.run_id, "metric_key": key, "max_results": size}
         if token:
             params["page_token"] = token
-        body = read_api.get(H, params).json()
-        seen += [p["step"] for p in body["metrics"]]
+        body = api.get(H, params).json()
+        pages.append(body["metrics"])
         token = body.get("next_page_token")
         if not token:
-            break
-    assert seen == [0, 1, 2, 3, 4]
+            return pages
+
+
+def test_history_pages(read_api, tracking_run):
+    candidate_log_batch(candidate=tracking_run, metrics=[("m", float(i), i, i) for i in range(5)])
+    assert [p["step"] for page in _pages(read_api, tracking_run, "m", 2) for p in page] == [0, 1, 2, 3, 4]
 
 
 def test_history_of_unknown_key_is_empty_and_errors(read_api, intruder_api, anon_api, tracking_run):
@@ -55,16 +58,7 @@ def test_history_pages_equal_the_whole_history(read_api, tracking_run):
     candidate_log_batch(candidate=tracking_run, metrics=[("odd", v, 7, i // 3) for i, v in enumerate(values)])
     whole = read_api.get(H, {"run_id": tracking_run.run_id, "metric_key": "odd"}).json()["metrics"]
     assert len(whole) == len(values)
-    pages, token = [], None
-    while True:
-        params = {"run_id": tracking_run.run_id, "metric_key": "odd", "max_results": 2}
-        if token:
-            params["page_token"] = token
-        body = read_api.get(H, params).json()
-        pages.append(body["metrics"])
-        token = body.get("next_page_token")
-        if not token:
-            break
+    pages = _pages(read_api, tracking_run, "odd", 2)
     assert [len(p) for p in pages] == [2] * (len(values) // 2)
     assert [point for page in pages for point in page] == whole
 
