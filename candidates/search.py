@@ -604,28 +604,13 @@ def _search_page(
     return page, _search_token_encode(offset + limit, page[-1] if keyset else None)
 
 
-def candidate_search(
-    *,
-    project,
-    experiment_ids: Sequence,
-    filter_string: str = "",
-    order_by: Sequence[str] = (),
-    view_type: str = "ACTIVE_ONLY",
-    max_results: int = 1000,
-    page_token: str | None = None,
-) -> tuple[list[Candidate], str | None]:
-    """One page of the project's candidates in the given experiments (by iid) matching an MLflow filter."""
+def candidate_search(**query) -> tuple[list[Candidate], str | None]:
+    """One page of the project's candidates in the given experiments (by iid) matching an MLflow filter, each with
+    `candidate.data` and its experiment. Keywords: project, experiment_ids, filter_string="", order_by=(),
+    view_type="ACTIVE_ONLY", max_results=1000, page_token=None (see _search_page)."""
     from experiments.models import Experiment
 
-    page, token = _search_page(
-        project=project,
-        experiment_ids=experiment_ids,
-        filter_string=filter_string,
-        order_by=order_by,
-        view_type=view_type,
-        max_results=max_results,
-        page_token=page_token,
-    )
+    page, token = _search_page(**query)
     # One experiment object per experiment (not one per row, as select_related would build).
     experiments_by_id = Experiment.objects.in_bulk({c.experiment_id for c in page})
     for candidate in page:
