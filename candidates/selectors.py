@@ -6,7 +6,7 @@ Search lives in candidates/search.py (candidate_search).
 import functools
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -224,11 +224,7 @@ def candidate_metric_history_json_items(
     value, timestamp = qn("value"), qn("timestamp")
     page = " LIMIT %s OFFSET %s" if max_results is not None else " OFFSET %s"
     sql = (
-        "SELECT string_agg('{\"key\":' || %s || ',\"value\":' || CASE"
-        f" WHEN {value} = 'NaN'::float8 THEN '\"NaN\"'"
-        f" WHEN {value} = 'Infinity'::float8 THEN '\"Infinity\"'"
-        f" WHEN {value} = '-Infinity'::float8 THEN '\"-Infinity\"'"
-        f" ELSE {value}::text END || ',\"timestamp\":' || {timestamp} || ',\"step\":' || step || '}}', ','"
+        f"SELECT string_agg({_history_item_sql()}, ','"
         " ORDER BY n) FILTER (WHERE n <= %s), count(*)"
         # Sorting the numbers first (not the built strings) keeps the sort small.
         f" FROM (SELECT {value}, {timestamp}, step, row_number() OVER (ORDER BY {timestamp}, step, {value}) AS n"
@@ -243,6 +239,38 @@ def candidate_metric_history_json_items(
         items, count = cursor.fetchone()
     more = max_results is not None and count > max_results
     return items or "", (offset + max_results if more else None)
+
+
+def _history_item_sql() -> str:
+    """One history row as MLflow's JSON metric object, built by PostgreSQL; the key is parameter 1."""
+    qn = connection.ops.quote_name
+    value, timestamp = qn("value"), qn("timestamp")
+    return (
+        "'{\"key\":' || %s || ',\"value\":' || CASE"
+        f" WHEN {value} = 'NaN'::float8 THEN '\"NaN\"'"
+        f" WHEN {value} = 'Infinity'::float8 THEN '\"Infinity\"'"
+        f" WHEN {value} = '-Infinity'::float8 THEN '\"-Infinity\"'"
+        f" ELSE {value}::text END || ',\"timestamp\":' || {timestamp} || ',\"step\":' || step || '}}'"
+    )
+
+
+HISTORY_STREAM_CHUNK = 20_000
+
+
+def candidate_metric_history_json_stream(*, candidate: Candidate, name: str) -> Iterator[str]:
+    """The whole history as chunks of MLflow JSON metric objects joined by commas (PostgreSQL only), read
+    through a server-side cursor: one sort, and at most HISTORY_STREAM_CHUNK points in this process at a time,
+    however long the history (one string_agg of 10M+ points would pass PostgreSQL's 1 GB value limit)."""
+    qn = connection.ops.quote_name
+    value, timestamp = qn("value"), qn("timestamp")
+    sql = (
+        f"SELECT {_history_item_sql()} FROM {qn(CandidateMetric._meta.db_table)}"
+        f" WHERE candidate_id = %s AND name = %s ORDER BY {timestamp}, step, {value}"
+    )
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, [json.dumps(name), candidate.pk, name])
+        while rows := cursor.fetchmany(HISTORY_STREAM_CHUNK):
+            yield ",".join(row[0] for row in rows)
 
 
 def candidate_ids_for_run_ids(*, project: Project, run_ids: Sequence[str]) -> dict[str, int]:

@@ -3,7 +3,7 @@
 import json
 
 from django.db import connection
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import path
 
 from candidates import search, selectors
@@ -21,6 +21,15 @@ from .serializers import (
 )
 
 
+def _history_stream(candidate, key: str):
+    yield '{"metrics":['
+    first = True
+    for chunk in selectors.candidate_metric_history_json_stream(candidate=candidate, name=key):
+        yield chunk if first else "," + chunk
+        first = False
+    yield "]}"
+
+
 @mlflow_endpoint(("GET",))
 def metric_history(request, ctx, data):
     candidate = selectors.candidate_get_for_project(project=ctx.project, run_id=run_id_from(data))
@@ -29,6 +38,9 @@ def metric_history(request, ctx, data):
     if max_results is not None:
         max_results = search.max_results_check(max_results, threshold=10**9)
     offset = search.page_token_decode(field_str(data, "page_token"))
+    if connection.vendor == "postgresql" and max_results is None and not offset:
+        # The whole history, however long: streamed from a server-side cursor in bounded chunks.
+        return StreamingHttpResponse(_history_stream(candidate, key), content_type="application/json")
     if connection.vendor == "postgresql":
         # PostgreSQL builds the page's JSON (the client asks 25,000 points at a time).
         items, next_offset = selectors.candidate_metric_history_json_items(

@@ -1,5 +1,6 @@
 """Shared fixtures: two tenants (projects with their own users and tokens), API helpers, a live mlflow client."""
 
+import json
 import os
 from dataclasses import dataclass
 
@@ -54,6 +55,15 @@ def other_tenant(db) -> Tenant:
     return make_tenant("other/secret")
 
 
+def _materialized(response):
+    """A streamed response (the whole metric history) read to the end, so tests can call .json() on it."""
+    if getattr(response, "streaming", False):
+        body = b"".join(response.streaming_content)
+        response.streaming_content = [body]  # still readable by the test, once
+        response.json = lambda **kwargs: json.loads(body, **kwargs)
+    return response
+
+
 class Api:
     """A Django test client bound to one token and one project's MLflow base URL."""
 
@@ -63,7 +73,7 @@ class Api:
         self.headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
 
     def get(self, path, params=None):
-        return self.client.get(self.base + path, params or {}, **self.headers)
+        return _materialized(self.client.get(self.base + path, params or {}, **self.headers))
 
     def post(self, path, body=None):
         return self.client.post(self.base + path, body or {}, content_type="application/json", **self.headers)

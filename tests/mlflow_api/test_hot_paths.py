@@ -2,7 +2,6 @@
 the behaviour of their PostgreSQL fast paths (one JOIN for auth, one statement for metric writes, history JSON
 built by the database) against the general path."""
 
-import json
 import math
 
 import pytest
@@ -125,7 +124,7 @@ def test_full_history_matches_the_paged_history_exactly(
     candidate_log_batch(candidate=tracking_run, metrics=[(key, v, 100 - i, i) for i, v in enumerate(values)])
     # auth 1 + last-used stamp 1 + run 1 + history 1 (SQLite: auth 3 + stamp 1 + run 1 + history 1)
     with django_assert_max_num_queries(queries(4, 6)):
-        full = json.loads(read_api.get(H, {"run_id": tracking_run.run_id, "metric_key": key}).content)
+        full = read_api.get(H, {"run_id": tracking_run.run_id, "metric_key": key}).json()
     paged, token = [], None
     while True:
         params = {
