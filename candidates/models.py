@@ -98,12 +98,13 @@ class CandidateMetric(models.Model):
     timestamp = models.BigIntegerField(help_text="ms since the epoch")
 
     class Meta:
-        # Covering: history reads (API and charts) are index-only scans on PostgreSQL (INCLUDE is ignored on SQLite).
-        indexes = [
-            models.Index(
-                fields=["candidate", "name", "step"],
-                include=["value", "timestamp"],
-                name="candidate_metric_history",
+        # One row per distinct point, as MLflow's primary key (key, timestamp, step, value per run): the same point
+        # logged again is kept once (MLflow 3's log_model logs the run's metrics again with the model's id). It is
+        # also the history index: every column a history read needs is in it, so reads (API and charts) are
+        # index-only scans, and its (candidate, name, step) prefix serves step ranges.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["candidate", "name", "step", "timestamp", "value"], name="candidate_metric_point"
             )
         ]
 

@@ -242,7 +242,8 @@ def candidate_metrics_log_for_run(
     latest_sql, latest_params = _latest_metrics_statement(None, _latest_rows(metrics))
     sql = (
         f"WITH c AS (SELECT id, lifecycle FROM {qn(Candidate._meta.db_table)} WHERE eid = %s AND project_id = %s),"
-        f" history AS ({_metrics_insert_sql()}{history_source}), latest AS ({latest_sql}) SELECT lifecycle FROM c"
+        f" history AS ({_metrics_insert_sql()}{history_source}{_SAME_POINT_ONCE}), latest AS ({latest_sql})"
+        " SELECT lifecycle FROM c"
     )
     with hot_cursor() as cursor:
         cursor.execute(sql, [eid, project.pk, *history_params, *latest_params])
@@ -408,7 +409,11 @@ def _metrics_insert(candidate_id: int, metrics: Sequence[tuple[str, float, int, 
     with hot_cursor() as cursor:
         for chunk in _chunks(metrics, INSERT_CHUNK):
             source, params = _rows_source(candidate_id, chunk)
-            cursor.execute(head + source, params)
+            cursor.execute(head + source + _SAME_POINT_ONCE, params)
+
+
+# A point already stored (same name, step, timestamp and value) is not stored again, as in MLflow.
+_SAME_POINT_ONCE = " ON CONFLICT DO NOTHING"
 
 
 def _metrics_insert_sql() -> str:
@@ -422,7 +427,7 @@ def _metrics_write_one_statement(candidate_id: int, metrics: Sequence[tuple[str,
     latest_sql, latest_params = _latest_metrics_statement(candidate_id, _latest_rows(metrics))
     with hot_cursor() as cursor:
         cursor.execute(
-            f"WITH history AS ({_metrics_insert_sql()}{history_source}) {latest_sql}",
+            f"WITH history AS ({_metrics_insert_sql()}{history_source}{_SAME_POINT_ONCE}) {latest_sql}",
             [*history_params, *latest_params],
         )
 

@@ -174,3 +174,24 @@ def test_writes_refused_for_reader_stranger_and_anonymous(read_api, anon_api, in
             assert api_.post(R + path, body).status_code == status, (path, status)
     assert written(tracking_run) == (0, 0, 0)
     assert CandidateMetadata.objects.filter(candidate=tracking_run, name="mlflow.runName").exists()
+
+
+@pytest.mark.smoke
+def test_the_same_point_logged_again_is_stored_once(api, tracking_run):
+    """As MLflow (its metrics' primary key is key, timestamp, step, value per run): an identical point logged
+    again, by log-metric or in a batch (MLflow 3's log_model re-logs the run's metrics with the model's id), is
+    kept once; another value at the same step and timestamp is a point of its own."""
+    run_id = tracking_run.run_id
+    point = {"key": "acc", "value": 0.5, "timestamp": 1000, "step": 0}
+    for _ in range(2):
+        assert api.post("api/2.0/mlflow/runs/log-metric", {"run_id": run_id, **point}).status_code == 200
+    batch = [point, point, {**point, "value": 0.7}]
+    assert api.post("api/2.0/mlflow/runs/log-batch", {"run_id": run_id, "metrics": batch}).status_code == 200
+    assert api.post(
+        "api/2.0/mlflow/runs/log-batch",
+        {"run_id": run_id, "metrics": batch, "params": [{"key": "p", "value": "1"}]},  # the general path
+    ).status_code == 200
+    history = api.get("api/2.0/mlflow/metrics/get-history", {"run_id": run_id, "metric_key": "acc"}).json()
+    assert [(m["value"], m["timestamp"], m["step"]) for m in history["metrics"]] == [(0.5, 1000, 0), (0.7, 1000, 0)]
+    run = api.get("api/2.0/mlflow/runs/get", {"run_id": run_id}).json()["run"]
+    assert run["data"]["metrics"] == [{"key": "acc", "value": 0.7, "timestamp": 1000, "step": 0}]
