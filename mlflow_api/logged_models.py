@@ -10,16 +10,20 @@ import json
 import re
 import uuid
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.urls import re_path
 
 from candidates.models import Candidate, CandidateMetadata
 from experiments.models import Experiment
 from packages_registry import logged_models as lm
-from packages_registry.models import LoggedModel
+from packages_registry.models import LoggedModel, LoggedModelMetric
 
 from .base import mlflow_endpoint
 from .errors import MlflowError
+from .serializers import float_json
+
+# A model's metrics with their run (for run_id), in the order they were logged.
+_METRICS = Prefetch("metrics", queryset=LoggedModelMetric.objects.select_related("candidate").order_by("id"))
 
 
 def _ms(dt) -> int:
@@ -43,7 +47,21 @@ def logged_model_json(model: LoggedModel) -> dict:
         info["source_run_id"] = model.source_candidate.run_id
     if model.status_message:
         info["status_message"] = model.status_message
-    return {"info": info, "data": {"params": [{"key": p.key, "value": p.value} for p in model.params.all()]}}
+    data = {"params": [{"key": p.key, "value": p.value} for p in model.params.all()]}
+    metrics = [_metric_json(model, m) for m in model.metrics.all()]
+    if metrics:  # proto3 JSON leaves an empty list out
+        data["metrics"] = metrics
+    return {"info": info, "data": data}
+
+
+def _metric_json(model: LoggedModel, metric) -> dict:
+    out = {"key": metric.key, "value": float_json(metric.value), "timestamp": metric.timestamp, "step": metric.step,
+           "model_id": model.model_id, "run_id": metric.candidate.run_id}  # fmt: skip
+    if metric.dataset_name:
+        out["dataset_name"] = metric.dataset_name
+    if metric.dataset_digest:
+        out["dataset_digest"] = metric.dataset_digest
+    return out
 
 
 def _pairs(items, what: str) -> dict[str, str]:
@@ -81,7 +99,7 @@ def _candidate(ctx, run_id) -> Candidate:
 
 
 def _with_related(model: LoggedModel) -> LoggedModel:
-    return lm.logged_model_list(project=model.project).prefetch_related("tags", "params").get(pk=model.pk)
+    return lm.logged_model_list(project=model.project).prefetch_related("tags", "params", _METRICS).get(pk=model.pk)
 
 
 @mlflow_endpoint(("POST",), write=True)
@@ -231,7 +249,7 @@ def logged_model_search(request, ctx, data):
         experiment_ids = [experiment_ids]
     if not all(str(e).isdigit() for e in experiment_ids):
         raise MlflowError("experiment_ids must be experiment ids")
-    models = lm.logged_model_list(project=ctx.project).prefetch_related("tags", "params")
+    models = lm.logged_model_list(project=ctx.project).prefetch_related("tags", "params", _METRICS)
     if experiment_ids:
         models = models.filter(experiment__iid__in=[int(e) for e in experiment_ids])
     models = models.filter(parse_filter(data.get("filter") or "")).distinct()

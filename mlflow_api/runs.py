@@ -9,6 +9,7 @@ from django.urls import path
 from candidates import search, selectors, services
 from candidates.models import CandidateMetadata
 from experiments.services import experiment_default_ensure
+from packages_registry import logged_models
 from projects.errors import InvalidValueError
 
 from .base import mlflow_endpoint
@@ -132,10 +133,25 @@ def run_restore(request, ctx, data):
     return {}
 
 
+def _model_metrics(items: list[dict], parsed: list[tuple[str, float, int, int]]) -> list[tuple]:
+    """The points logged with a `model_id` (MLflow 3) as logged_model_metrics_log rows."""
+    return [
+        (item["model_id"], *point, item.get("dataset_name"), item.get("dataset_digest"))
+        for item, point in zip(items, parsed, strict=True)
+        if isinstance(item.get("model_id"), str) and item["model_id"]
+    ]
+
+
+def _model_metrics_log(ctx, data, rows: list[tuple]) -> None:
+    if rows:
+        logged_models.logged_model_metrics_log(project=ctx.project, candidate=_candidate(ctx, data), metrics=rows)
+
+
 @mlflow_endpoint(("POST",), write=True)
 def run_log_metric(request, ctx, data):
     metric = metric_parse(data, "", timestamp_required=True)
     services.candidate_metrics_log_for_run(project=ctx.project, run_id=run_id_from(data), metrics=[metric])
+    _model_metrics_log(ctx, data, _model_metrics([data], [metric]))
     return {}
 
 
@@ -190,9 +206,9 @@ def run_log_batch(request, ctx, data):
         metrics.append(metric_parse(item, f"metrics[{index}].", timestamp_required=False))
     if metrics and not params and not tags:  # the client's metric history upload: one statement
         services.candidate_metrics_log_for_run(project=ctx.project, run_id=run_id_from(data), metrics=metrics)
-        return {}
-    candidate = _candidate(ctx, data)
-    services.candidate_log_batch(candidate=candidate, metrics=metrics, params=params, tags=tags)
+    else:
+        services.candidate_log_batch(candidate=_candidate(ctx, data), metrics=metrics, params=params, tags=tags)
+    _model_metrics_log(ctx, data, _model_metrics(raw_metrics, metrics))
     return {}
 
 

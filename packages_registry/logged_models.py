@@ -13,6 +13,7 @@ from projects.models import Project
 
 from .models import (
     LoggedModel,
+    LoggedModelMetric,
     LoggedModelOutput,
     LoggedModelParam,
     LoggedModelStatus,
@@ -121,6 +122,32 @@ def logged_model_outputs_log(*, candidate, outputs: list[tuple[str, int]]) -> No
             LoggedModelOutput.objects.update_or_create(
                 candidate=candidate, logged_model=model, defaults={"step": step}
             )
+
+
+def logged_model_metrics_log(*, project: Project, candidate, metrics: list[tuple]) -> None:
+    """Record metric points logged with a model id as that model's metrics too.
+
+    metrics: `(model_id, key, value, timestamp, step, dataset_name, dataset_digest)`. Ids of models this
+    project does not have are skipped (the points are still in the run's history). The same point again is
+    kept once, as in MLflow."""
+    eids = {}
+    for model_id in {m[0] for m in metrics}:
+        try:
+            eids[model_id] = _eid(model_id)
+        except NotFoundError:
+            continue
+    models_by_eid = dict(
+        LoggedModel.objects.filter(project=project, eid__in=list(eids.values())).values_list("eid", "pk")
+    )
+    rows = [
+        LoggedModelMetric(
+            logged_model_id=models_by_eid[eids[model_id]], candidate=candidate, key=key, value=value,
+            timestamp=timestamp, step=step, dataset_name=dataset_name or "", dataset_digest=dataset_digest or "",
+        )
+        for model_id, key, value, timestamp, step, dataset_name, dataset_digest in metrics
+        if model_id in eids and eids[model_id] in models_by_eid
+    ]  # fmt: skip
+    LoggedModelMetric.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 def _eid(model_id: str) -> uuid.UUID:

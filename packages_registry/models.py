@@ -153,6 +153,28 @@ class LoggedModelParam(models.Model):
         ]
 
 
+class LoggedModelMetric(models.Model):
+    """A metric point logged with a `model_id` (MLflow 3): it belongs to the run's history and to the model's
+    metrics (`LoggedModel.data.metrics`), e.g. the run's metrics that `log_model` links to the model it logged."""
+
+    logged_model = models.ForeignKey(LoggedModel, on_delete=models.CASCADE, related_name="metrics")
+    candidate = models.ForeignKey("candidates.Candidate", on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=250)
+    value = models.FloatField()
+    timestamp = models.BigIntegerField()
+    step = models.BigIntegerField(default=0)
+    dataset_name = models.CharField(max_length=500, blank=True)
+    dataset_digest = models.CharField(max_length=36, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["logged_model", "candidate", "key", "timestamp", "step", "value"],
+                name="logged_model_metric_point",
+            )
+        ]
+
+
 class LoggedModelOutput(models.Model):
     """A candidate's model output (MLflow `runs/outputs`): which logged model a run produced, at which step."""
 

@@ -48,3 +48,36 @@ def test_pyfunc_log_model_and_load_it_back_by_model_and_run_uri(mlflow_env, mlfl
     mlflow_client.delete_logged_model(info.model_id)
     assert not LoggedModel.objects.filter(pk=stored.pk).exists()
     assert not PackageFile.objects.filter(package_id=stored.package_id).exists()
+
+
+def test_metrics_logged_with_a_model_id_are_the_models_metrics(mlflow_env, mlflow_client):
+    """As the reference (checked against mlflow server 3.17 on the same script): log_model links the run's
+    metrics at its step to the model; log_metric(model_id=..., dataset=...) adds points with their dataset;
+    the same point twice is kept once, in the model's metrics and in the run's history."""
+    import pandas as pd
+
+    experiment_id = mlflow_client.create_experiment("model-metrics")
+    mlflow.set_experiment(experiment_id=experiment_id)
+    dataset = mlflow.data.from_pandas(pd.DataFrame({"a": [1, 2]}), name="eval-set")
+    with mlflow.start_run() as run:
+        mlflow.log_metric("loss", 0.25, step=0, timestamp=1000)
+        mlflow.log_metric("loss", 0.125, step=1, timestamp=2000)
+        info = mlflow.pyfunc.log_model(name="model", python_model=Doubler(), pip_requirements=["mlflow"])
+        for _ in range(2):
+            mlflow.log_metric("acc", 0.9, step=1, model_id=info.model_id, dataset=dataset, timestamp=12345)
+        mlflow.log_metrics({"f1": 0.5}, step=2, model_id=info.model_id, timestamp=999)
+
+    got = mlflow_client.get_logged_model(info.model_id)
+    points = sorted((m.key, m.step, m.value, m.timestamp, m.dataset_name, m.run_id, m.model_id) for m in got.metrics)
+    run_id = run.info.run_id
+    assert points == [
+        ("acc", 1, 0.9, 12345, "eval-set", run_id, info.model_id),
+        ("f1", 2, 0.5, 999, None, run_id, info.model_id),
+        ("loss", 0, 0.25, 1000, None, run_id, info.model_id),  # linked by log_model (its step is 0)
+    ]
+    assert next(m for m in got.metrics if m.key == "acc").dataset_digest == dataset.digest
+    history = mlflow_client.get_metric_history(run_id, "loss")
+    assert [(m.step, m.value) for m in history] == [(0, 0.25), (1, 0.125)]  # not doubled by log_model
+    assert [m.step for m in mlflow_client.get_metric_history(run_id, "acc")] == [1]
+    found = mlflow_client.search_logged_models(experiment_ids=[experiment_id], filter_string="name = 'model'")
+    assert sorted(m.key for m in found[0].metrics) == ["acc", "f1", "loss"]
