@@ -10,7 +10,7 @@ import json
 import re
 import uuid
 
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.urls import re_path
 
 from candidates.models import Candidate, CandidateMetadata
@@ -162,9 +162,9 @@ def logged_model_params(request, ctx, data, model_id: str):
     return {}
 
 
-# Search filter: `<field> <op> <value>` clauses joined by AND (MLflow's logged-model grammar, without metrics).
+# Search filter: `<field> <op> <value>` clauses joined by AND (MLflow's logged-model grammar).
 _CLAUSE = re.compile(
-    r"""\s*(?P<field>(?:tags|params|attributes|attribute)\.(?:`[^`]+`|"[^"]+"|[\w.\-]+)|[\w]+)\s*
+    r"""\s*(?P<field>(?:tags|params|metrics|attributes|attribute)\.(?:`[^`]+`|"[^"]+"|[\w.\-]+)|[\w]+)\s*
     (?P<op>=|!=|<>|<=|>=|<|>|(?:NOT\s+)?I?LIKE)\s*
     (?P<value>'(?:[^']|'')*'|"[^"]*"|-?\d+(?:\.\d+)?)\s*""",
     re.IGNORECASE | re.VERBOSE,
@@ -193,9 +193,43 @@ def _like(value: str) -> str:
     return "^" + "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in value) + "$"
 
 
-def _condition(field: str, op: str, raw: str) -> Q:
+def _datasets_q(datasets) -> Q | None:
+    """MLflow's `datasets` clause: metric points on any of these datasets (name, and digest when given)."""
+    if not datasets:
+        return None
+    if not isinstance(datasets, list) or not all(isinstance(d, dict) and d.get("dataset_name") for d in datasets):
+        raise MlflowError("`dataset_name` in the `datasets` clause must be specified.")
+    query = Q(pk__in=[])
+    for dataset in datasets:
+        one = Q(dataset_name=dataset["dataset_name"])
+        if dataset.get("dataset_digest"):
+            one &= Q(dataset_digest=dataset["dataset_digest"])
+        query |= one
+    return query
+
+
+def _metric_condition(key: str, op: str, raw: str, datasets: Q | None) -> Q:
+    """Models with any point of metric `key` that compares true (on the given datasets), as MLflow's store."""
+    lookups = {"=": "exact", "<": "lt", "<=": "lte", ">": "gt", ">=": "gte"}
+    try:
+        number = float(raw.strip("'\""))
+    except ValueError as exc:
+        raise MlflowError(f"Invalid metric value in logged model search filter: {raw!r}") from exc
+    points = LoggedModelMetric.objects.filter(logged_model=OuterRef("pk"), key=key)
+    if datasets is not None:
+        points = points.filter(datasets)
+    if op in lookups:
+        return Q(Exists(points.filter(**{f"value__{lookups[op]}": number})))
+    if op in ("!=", "<>"):
+        return Q(Exists(points.exclude(value=number)))
+    raise MlflowError(f"Invalid comparator {op!r} for a metric in logged model search filter")
+
+
+def _condition(field: str, op: str, raw: str, datasets: Q | None = None) -> Q:
     value: object = raw[1:-1].replace("''", "'") if raw[0] in "'\"" else raw
     op = re.sub(r"\s+", " ", op.upper())
+    if field.lower().startswith("metrics."):
+        return _metric_condition(field.split(".", 1)[1].strip('`"'), op, raw, datasets)
     if "." in field and field.split(".", 1)[0].lower() in ("tags", "params"):
         kind, key = field.split(".", 1)
         key = key.strip('`"')
@@ -230,15 +264,21 @@ def _condition_on(column: str, op: str, value) -> Q:
     return ~condition if negate else condition
 
 
-def parse_filter(text: str) -> Q:
+def parse_filter(text: str, datasets=None) -> Q:
+    """The filter as one Q; `datasets` (MLflow's clause) narrows metric comparisons to those datasets, or alone
+    keeps the models with any metric on them."""
     query = Q()
-    if not text or not text.strip():
-        return query
-    for part in re.split(r"\s+AND\s+", text.strip(), flags=re.IGNORECASE):
+    on_datasets = _datasets_q(datasets)
+    has_metric = False
+    parts = re.split(r"\s+AND\s+", text.strip(), flags=re.IGNORECASE) if text and text.strip() else []
+    for part in parts:
         match = _CLAUSE.fullmatch(part)
         if match is None:
             raise MlflowError(f"Invalid logged model search filter: {text!r}")
-        query &= _condition(match["field"], match["op"], match["value"])
+        has_metric |= match["field"].lower().startswith("metrics.")
+        query &= _condition(match["field"], match["op"], match["value"], on_datasets)
+    if on_datasets is not None and not has_metric:
+        query &= Q(Exists(LoggedModelMetric.objects.filter(on_datasets, logged_model=OuterRef("pk"))))
     return query
 
 
@@ -252,7 +292,7 @@ def logged_model_search(request, ctx, data):
     models = lm.logged_model_list(project=ctx.project).prefetch_related("tags", "params", _METRICS)
     if experiment_ids:
         models = models.filter(experiment__iid__in=[int(e) for e in experiment_ids])
-    models = models.filter(parse_filter(data.get("filter") or "")).distinct()
+    models = models.filter(parse_filter(data.get("filter") or "", data.get("datasets"))).distinct()
     order = []
     for item in data.get("order_by") or []:
         field = (item.get("field_name") or "") if isinstance(item, dict) else ""

@@ -81,3 +81,17 @@ def test_metrics_logged_with_a_model_id_are_the_models_metrics(mlflow_env, mlflo
     assert [m.step for m in mlflow_client.get_metric_history(run_id, "acc")] == [1]
     found = mlflow_client.search_logged_models(experiment_ids=[experiment_id], filter_string="name = 'model'")
     assert sorted(m.key for m in found[0].metrics) == ["acc", "f1", "loss"]
+
+    # Metric filters match any point of the metric; `datasets` narrows them (name, and digest when given), or
+    # alone keeps the models with a metric on those datasets. (The reference answers nothing for a dataset
+    # given without its digest; Assay matches any digest, as its store intends.)
+    def search(filter_string=None, datasets=None):
+        return [m.model_id for m in mlflow_client.search_logged_models(
+            experiment_ids=[experiment_id], filter_string=filter_string, datasets=datasets)]  # fmt: skip
+
+    assert search("metrics.acc > 0.5") == [info.model_id]
+    assert search("metrics.acc < 0.5") == search("metrics.missing > 0") == []
+    assert search("metrics.loss = 0.25 AND name = 'model'") == [info.model_id]
+    on_eval = [{"dataset_name": "eval-set", "dataset_digest": dataset.digest}]
+    assert search("metrics.acc > 0.5", on_eval) == search(None, [{"dataset_name": "eval-set"}]) == [info.model_id]
+    assert search("metrics.f1 > 0", on_eval) == search(None, [{"dataset_name": "other"}]) == []
