@@ -10,7 +10,7 @@ import json
 import re
 import uuid
 
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.urls import re_path
 
 from candidates.models import Candidate, CandidateMetadata
@@ -282,6 +282,15 @@ def parse_filter(text: str, datasets=None) -> Q:
     return query
 
 
+def _latest_metric(key: str, item: dict) -> Subquery:
+    points = LoggedModelMetric.objects.filter(logged_model=OuterRef("pk"), key=key)
+    if item.get("dataset_name"):
+        points = points.filter(dataset_name=item["dataset_name"])
+    if item.get("dataset_digest"):
+        points = points.filter(dataset_digest=item["dataset_digest"])
+    return Subquery(points.order_by("-timestamp", "-step", "candidate__eid").values("value")[:1])
+
+
 @mlflow_endpoint(("POST", "GET"))
 def logged_model_search(request, ctx, data):
     experiment_ids = data.get("experiment_ids") or []
@@ -294,12 +303,20 @@ def logged_model_search(request, ctx, data):
         models = models.filter(experiment__iid__in=[int(e) for e in experiment_ids])
     models = models.filter(parse_filter(data.get("filter") or "", data.get("datasets"))).distinct()
     order = []
-    for item in data.get("order_by") or []:
+    for index, item in enumerate(data.get("order_by") or []):
         field = (item.get("field_name") or "") if isinstance(item, dict) else ""
+        ascending = item.get("ascending", True) if isinstance(item, dict) else True
+        if field.startswith("metrics."):
+            # As MLflow's store: each model's latest point of the metric (newest timestamp, then step), on the
+            # given dataset when named; models without one come last.
+            name = f"_metric{index}"
+            models = models.annotate(**{name: _latest_metric(field.split(".", 1)[1], item)})
+            order.append(F(name).asc(nulls_last=True) if ascending else F(name).desc(nulls_last=True))
+            continue
         column = _ORDER.get(field.removeprefix("attributes."))
         if column is None:
             raise MlflowError(f"Invalid order_by field for logged models: {field!r}")
-        order.append(column if item.get("ascending", True) else f"-{column}")
+        order.append(F(column).asc() if ascending else F(column).desc())
     models = models.order_by(*order, "-created_at", "-pk")
     max_results = int(data.get("max_results") or 100)
     if not 1 <= max_results <= 1000:

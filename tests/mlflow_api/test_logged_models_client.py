@@ -95,3 +95,28 @@ def test_metrics_logged_with_a_model_id_are_the_models_metrics(mlflow_env, mlflo
     on_eval = [{"dataset_name": "eval-set", "dataset_digest": dataset.digest}]
     assert search("metrics.acc > 0.5", on_eval) == search(None, [{"dataset_name": "eval-set"}]) == [info.model_id]
     assert search("metrics.f1 > 0", on_eval) == search(None, [{"dataset_name": "other"}]) == []
+
+
+def test_search_orders_models_by_their_latest_metric(mlflow_env, mlflow_client):
+    """order_by metrics.<key>: each model's latest point (newest timestamp), on a dataset when named; models
+    without the metric last, as the reference orders them (checked against mlflow server 3.17)."""
+    import pandas as pd
+
+    experiment_id = mlflow_client.create_experiment("model-order")
+    mlflow.set_experiment(experiment_id=experiment_id)
+    dataset = mlflow.data.from_pandas(pd.DataFrame({"a": [1, 2]}), name="eval-set")
+    ids = []
+    for i, points in enumerate([[(0.9, 1, None), (0.2, 2, None)], [(0.5, 1, dataset)], [], [(0.7, 5, dataset)]]):
+        with mlflow.start_run():
+            info = mlflow.pyfunc.log_model(name=f"model{i}", python_model=Doubler(), pip_requirements=["mlflow"])
+            ids.append(info.model_id)
+            for value, ts, on in points:
+                mlflow.log_metric("acc", value, step=0, timestamp=1000 + ts, model_id=info.model_id, dataset=on)
+
+    def order(**item):
+        found = mlflow_client.search_logged_models(experiment_ids=[experiment_id], order_by=[item])
+        return [ids.index(m.model_id) for m in found]
+
+    assert order(field_name="metrics.acc", ascending=False) == [3, 1, 0, 2]  # model 0's latest is 0.2
+    assert order(field_name="metrics.acc", ascending=True) == [0, 1, 3, 2]
+    assert order(field_name="metrics.acc", ascending=False, dataset_name="eval-set") == [3, 1, 2, 0]
