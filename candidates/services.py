@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from ci_integration.services import ci_link_candidate_from_metadata
 from experiments.models import Experiment, Lifecycle
+from packages_registry.logged_models import logged_model_metrics_log
 from projects.db import hot_cursor
 from projects.errors import InvalidValueError, NotFoundError
 from projects.services import internal_id_next
@@ -218,14 +219,34 @@ class _SlowPath(Exception):
     pass
 
 
-def candidate_metrics_log_for_run(
-    *, project, run_id: str, metrics: Sequence[tuple[str, float, int, int]]
+def candidate_log_batch_for_run(
+    *,
+    project,
+    run_id: str,
+    metrics: Sequence[tuple[str, float, int, int]] = (),
+    params: Sequence[tuple[str, str]] = (),
+    tags: Sequence[tuple[str, str]] = (),
+    model_metrics: Sequence[tuple] = (),
 ) -> None:
-    """log_metric and metric-only log_batch by MLflow run id, with candidate_log_batch's behaviour and errors.
+    """log-metric and log-batch by MLflow run id, with candidate_log_batch's behaviour and errors.
 
-    On PostgreSQL the candidate lookup (in the project), the active check and both writes are one statement:
-    the API's hottest write is one round trip after authentication.
+    Metrics alone (the clients' hottest write) take `_metrics_log_for_run`: on PostgreSQL one statement after
+    authentication. `model_metrics` are the points logged with a model id (MLflow 3), recorded as that model's
+    metrics too (packages_registry.logged_models.logged_model_metrics_log's rows).
     """
+    if metrics and not params and not tags:
+        candidate_id = _metrics_log_for_run(project=project, run_id=run_id, metrics=metrics)
+    else:
+        candidate = candidate_get_for_project(project=project, run_id=run_id)
+        candidate_log_batch(candidate=candidate, metrics=metrics, params=params, tags=tags)
+        candidate_id = candidate.pk
+    if model_metrics:
+        logged_model_metrics_log(project=project, candidate_id=candidate_id, metrics=model_metrics)
+
+
+def _metrics_log_for_run(*, project, run_id: str, metrics: Sequence[tuple[str, float, int, int]]) -> int:
+    """Metrics by run id; the candidate's id. On PostgreSQL the candidate lookup (in the project), the active
+    check and both writes are one statement."""
     try:
         if connection.vendor != "postgresql" or not metrics or len(metrics) > PG_CHUNK:
             raise _SlowPath
@@ -236,24 +257,26 @@ def candidate_metrics_log_for_run(
         # Anything unusual takes the general path, which also orders the errors (404, deleted, bad key).
         candidate = candidate_get_for_project(project=project, run_id=run_id)
         candidate_log_batch(candidate=candidate, metrics=metrics)
-        return
+        return candidate.pk
     qn = connection.ops.quote_name
     history_source, history_params = _rows_source(None, metrics)
     latest_sql, latest_params = _latest_metrics_statement(None, _latest_rows(metrics))
     sql = (
         f"WITH c AS (SELECT id, lifecycle FROM {qn(Candidate._meta.db_table)} WHERE eid = %s AND project_id = %s),"
         f" history AS ({_metrics_insert_sql()}{history_source}{_SAME_POINT_ONCE}), latest AS ({latest_sql})"
-        " SELECT lifecycle FROM c"
+        " SELECT id, lifecycle FROM c"
     )
     with hot_cursor() as cursor:
         cursor.execute(sql, [eid, project.pk, *history_params, *latest_params])
         row = cursor.fetchone()
     if row is None:
         raise NotFoundError(f"Run with id={run_id} not found")
-    if row[0] != Lifecycle.ACTIVE:
+    candidate_id, lifecycle = row
+    if lifecycle != Lifecycle.ACTIVE:
         raise InvalidValueError(
-            f"The run {eid.hex} must be in the 'active' state. Current state is {row[0]}."
+            f"The run {eid.hex} must be in the 'active' state. Current state is {lifecycle}."
         )
+    return candidate_id
 
 
 def candidate_metadata_set(*, candidate: Candidate, name: str, value: str) -> None:

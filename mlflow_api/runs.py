@@ -9,7 +9,6 @@ from django.urls import path
 from candidates import search, selectors, services
 from candidates.models import CandidateMetadata
 from experiments.services import experiment_default_ensure
-from packages_registry import logged_models
 from projects.errors import InvalidValueError
 
 from .base import mlflow_endpoint
@@ -142,16 +141,12 @@ def _model_metrics(items: list[dict], parsed: list[tuple[str, float, int, int]])
     ]
 
 
-def _model_metrics_log(ctx, data, rows: list[tuple]) -> None:
-    if rows:
-        logged_models.logged_model_metrics_log(project=ctx.project, candidate=_candidate(ctx, data), metrics=rows)
-
-
 @mlflow_endpoint(("POST",), write=True)
 def run_log_metric(request, ctx, data):
     metric = metric_parse(data, "", timestamp_required=True)
-    services.candidate_metrics_log_for_run(project=ctx.project, run_id=run_id_from(data), metrics=[metric])
-    _model_metrics_log(ctx, data, _model_metrics([data], [metric]))
+    services.candidate_log_batch_for_run(
+        project=ctx.project, run_id=run_id_from(data), metrics=[metric], model_metrics=_model_metrics([data], [metric])
+    )
     return {}
 
 
@@ -204,11 +199,14 @@ def run_log_batch(request, ctx, data):
         if not isinstance(item, dict):
             raise invalid(f"metrics[{index}]", item)
         metrics.append(metric_parse(item, f"metrics[{index}].", timestamp_required=False))
-    if metrics and not params and not tags:  # the client's metric history upload: one statement
-        services.candidate_metrics_log_for_run(project=ctx.project, run_id=run_id_from(data), metrics=metrics)
-    else:
-        services.candidate_log_batch(candidate=_candidate(ctx, data), metrics=metrics, params=params, tags=tags)
-    _model_metrics_log(ctx, data, _model_metrics(raw_metrics, metrics))
+    services.candidate_log_batch_for_run(
+        project=ctx.project,
+        run_id=run_id_from(data),
+        metrics=metrics,
+        params=params,
+        tags=tags,
+        model_metrics=_model_metrics(raw_metrics, metrics),
+    )
     return {}
 
 

@@ -3,6 +3,7 @@
 MLmodel file's ingestion metadata."""
 
 import uuid
+from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -124,7 +125,7 @@ def logged_model_outputs_log(*, candidate, outputs: list[tuple[str, int]]) -> No
             )
 
 
-def logged_model_metrics_log(*, project: Project, candidate, metrics: list[tuple]) -> None:
+def logged_model_metrics_log(*, project: Project, candidate_id: int, metrics: Sequence[tuple]) -> None:
     """Record metric points logged with a model id as that model's metrics too.
 
     metrics: `(model_id, key, value, timestamp, step, dataset_name, dataset_digest)`. Ids of models this
@@ -141,7 +142,7 @@ def logged_model_metrics_log(*, project: Project, candidate, metrics: list[tuple
     )
     rows = [
         LoggedModelMetric(
-            logged_model_id=models_by_eid[eids[model_id]], candidate=candidate, key=key, value=value,
+            logged_model_id=models_by_eid[eids[model_id]], candidate_id=candidate_id, key=key, value=value,
             timestamp=timestamp, step=step, dataset_name=dataset_name or "", dataset_digest=dataset_digest or "",
         )
         for model_id, key, value, timestamp, step, dataset_name, dataset_digest in metrics
