@@ -25,8 +25,6 @@ from .models import (
     CandidateParam,
 )
 
-DATA_RELATIONS = ("params", "metadata", "latest_metrics", "inputs")
-
 
 @dataclass
 class CandidateData:
@@ -37,22 +35,6 @@ class CandidateData:
     metadata: list[tuple[str, str]] = field(default_factory=list)
     latest_metrics: list[tuple[str, float, int, int]] = field(default_factory=list)
     inputs: list[dict] = field(default_factory=list)
-
-    @classmethod
-    def from_prefetched(cls, candidate: Candidate) -> "CandidateData":
-        """From a candidate whose DATA_RELATIONS were prefetched (search results)."""
-        return cls(
-            params=[(p.name, p.value) for p in candidate.params.all()],
-            metadata=[(m.name, m.value) for m in candidate.metadata.all()],
-            latest_metrics=[(m.name, m.value, m.timestamp, m.step) for m in candidate.latest_metrics.all()],
-            inputs=[
-                {f: getattr(row, f) for f in _INPUT_FIELDS} | {"tags": row.tags or []}
-                for row in candidate.inputs.all()
-            ],
-        )
-
-
-_INPUT_FIELDS = ("name", "digest", "source_type", "source", "schema", "profile")
 
 
 def _data_sql(where: str = "candidate_id IN ({ids})") -> str:
@@ -176,19 +158,6 @@ def candidate_get_for_project(*, project: Project, run_id: str, with_data: bool 
         candidate.data = CandidateData()
         for row in rows:
             _data_row_add(candidate.data, row[end + 1 :])  # after the seq column
-    return candidate
-
-
-def candidate_get_by_iid(*, project: Project, experiment_iid: int, iid: int) -> Candidate:
-    """The candidate by its numbers (experiment iid, candidate iid) in the project: for pages."""
-    candidate = (
-        Candidate.objects.select_related("experiment")
-        .prefetch_related(*DATA_RELATIONS)
-        .filter(project=project, experiment__iid=experiment_iid, iid=iid)
-        .first()
-    )
-    if candidate is None:
-        raise NotFoundError(f"Candidate {experiment_iid}/{iid} not found")
     return candidate
 
 

@@ -1,6 +1,5 @@
 """MLflow metrics endpoints: GetMetricHistory (paged with max_results + page_token)."""
 
-import json
 
 from django.db import connection
 from django.http import HttpResponse, StreamingHttpResponse
@@ -15,6 +14,7 @@ from .serializers import (
     field_list,
     field_str,
     float_json,
+    list_body,
     metric_history_json,
     missing,
     run_id_from,
@@ -46,10 +46,8 @@ def metric_history(request, ctx, data):
         items, next_offset = selectors.candidate_metric_history_json_items(
             candidate=candidate, name=key, max_results=max_results, offset=offset
         )
-        body = '{"metrics":[' + items + "]"
-        if next_offset is not None:
-            body += ',"next_page_token":' + json.dumps(search.page_token_encode(next_offset))
-        return HttpResponse(body + "}", content_type="application/json")
+        token = search.page_token_encode(next_offset) if next_offset is not None else None
+        return HttpResponse(list_body("metrics", items, token), content_type="application/json")
     rows, next_offset = selectors.candidate_metric_history(
         candidate=candidate,
         name=key,

@@ -20,6 +20,7 @@ from .serializers import (
     field_str,
     invalid,
     key_values,
+    list_body,
     missing,
     run_id_from,
     run_info_json,
@@ -224,10 +225,8 @@ def run_search(request, ctx, data):
     if connection.vendor == "postgresql":
         # The page's JSON is built by PostgreSQL in one query (a 1,000-run page without 10,000 Python dicts).
         ids, token = search.candidate_search_ids(**query)
-        body = '{"runs":[' + selectors.candidate_runs_json_items(candidate_ids=ids) + "]"
-        if token:
-            body += ',"next_page_token":' + json.dumps(token)
-        return HttpResponse(body + "}", content_type="application/json")
+        items = selectors.candidate_runs_json_items(candidate_ids=ids)
+        return HttpResponse(list_body("runs", items, token), content_type="application/json")
     candidates, token = search.candidate_search(**query)
     body = {"runs": [run_json(c) for c in candidates]}
     if token:

@@ -6,8 +6,6 @@ Ids are strings, times are ms since the epoch, NaN/±inf are the protobuf JSON s
 import json
 import math
 
-from candidates.selectors import CandidateData
-
 from .errors import MlflowError
 
 # ---------------------------------------------------------------- requests
@@ -181,10 +179,10 @@ def dataset_input_json(row: dict) -> dict:
 
 
 def run_json(candidate, data=None) -> dict:
-    """A run with data and inputs, from `data` (CandidateData), else `candidate.data` (loaded by
-    candidate_get_for_project(with_data=True)), else the candidate's prefetched relations (DATA_RELATIONS)."""
+    """A run with data and inputs, from `data` (CandidateData), else `candidate.data` (set by
+    candidate_get_for_project(with_data=True) and candidate_search)."""
     if data is None:
-        data = getattr(candidate, "data", None) or CandidateData.from_prefetched(candidate)
+        data = candidate.data
     return {
         "info": run_info_json(candidate),
         "data": {
@@ -206,7 +204,13 @@ def metric_history_json(key: str, rows, next_page_token: str | None = None) -> s
     for value, timestamp, step in rows:
         number = json.dumps(float_json(value)) if not math.isfinite(value) else repr(value)
         parts.append(f'{{"key":{key_json},"value":{number},"timestamp":{timestamp},"step":{step}}}')
-    body = '{"metrics":[' + ",".join(parts) + "]"
+    return list_body("metrics", ",".join(parts), next_page_token)
+
+
+def list_body(field: str, items: str, next_page_token: str | None = None) -> str:
+    """`{"<field>":[<items>],"next_page_token":...}` around JSON items already joined by commas (built as text
+    or by the database), the token only when there is one."""
+    body = f'{{"{field}":[{items}]'
     if next_page_token:
         body += ',"next_page_token":' + json.dumps(next_page_token)
     return body + "}"
