@@ -11,6 +11,7 @@ from django.http import HttpRequest
 
 from .models import AccessToken, Project, Role
 from .selectors import access_for_token, project_get_by_ref, project_role_for_user
+from .services import access_token_mark_used
 
 
 class AccessDenied(Exception):
@@ -70,6 +71,7 @@ def api_context_for_request(
         token, project, role = access_for_token(secret=secret, project_ref=project_ref)
         if token is None:
             raise NotAuthenticated()
+        access_token_mark_used(token=token)
         user = token.user
     elif (
         request.method in ("GET", "HEAD", "OPTIONS")

@@ -16,20 +16,16 @@ _MAX_ID = 2**63 - 1
 
 
 def _token_active(token: AccessToken | None) -> AccessToken | None:
-    """The token if it is neither revoked nor expired and its user is active; records its last use (at most
-    once a minute, so a busy client does not write on every request)."""
+    """The token if it is neither revoked nor expired and its user is active."""
     if token is None or token.revoked_at is not None or not token.user.is_active:
         return None
-    now = timezone.now()
-    if token.expires_at is not None and token.expires_at <= now:
+    if token.expires_at is not None and token.expires_at <= timezone.now():
         return None
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        AccessToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token
 
 
 def access_token_get_active(*, secret: str) -> AccessToken | None:
-    """The token for a secret if it is neither revoked nor expired; records its last use (at most once a minute)."""
+    """The token for a secret if it is neither revoked nor expired."""
     if not secret:
         return None
     return _token_active(AccessToken.objects.select_related("user").filter(digest=token_digest(secret)).first())

@@ -68,6 +68,14 @@ def access_token_create(
     return token, secret
 
 
+def access_token_mark_used(*, token: AccessToken) -> None:
+    """Record the token's last use, at most once a minute (a busy client does not write on every request)."""
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        AccessToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+
+
 def access_token_revoke(*, token: AccessToken) -> AccessToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()

@@ -90,3 +90,21 @@ def test_session_reads_but_never_writes_through_the_api(tenant):
     post.user = tenant.developer
     with pytest.raises(NotAuthenticated):
         api_context_for_request(post, str(tenant.project.pk), write=True)
+
+
+def test_last_use_is_recorded_at_most_once_a_minute(tenant):
+    token = AccessToken.objects.get(digest=token_digest(tenant.read_token))
+    assert token.last_used_at is None
+    api_context_for_request(request_with(tenant.read_token), str(tenant.project.pk))
+    first = AccessToken.objects.get(pk=token.pk).last_used_at
+    assert first is not None
+    api_context_for_request(request_with(tenant.read_token), str(tenant.project.pk))
+    assert AccessToken.objects.get(pk=token.pk).last_used_at == first  # within the minute: not written again
+    AccessToken.objects.filter(pk=token.pk).update(last_used_at=first - timedelta(minutes=2))
+    api_context_for_request(request_with(tenant.read_token), str(tenant.project.pk))
+    assert AccessToken.objects.get(pk=token.pk).last_used_at > first - timedelta(minutes=2)
+    # A valid token that cannot see the project still counts as used.
+    AccessToken.objects.filter(pk=token.pk).update(last_used_at=None)
+    with pytest.raises(ProjectNotFound):
+        api_context_for_request(request_with(tenant.read_token), "no-such-project")
+    assert AccessToken.objects.get(pk=token.pk).last_used_at is not None
