@@ -17,16 +17,9 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import (
-    BigIntegerField,
-    Count,
-    ExpressionWrapper,
-    F,
-    Max,
-    Min,
     OuterRef,
     Q,
     Subquery,
-    Value,
 )
 
 from .models import CandidateLatestMetric, CandidateMetric
@@ -128,7 +121,7 @@ def _series_stats(ids: list[int], names: list[str] | None) -> list[dict]:
 
 
 def _fill_buckets(series: dict, large: list[dict], buckets: int) -> None:
-    rows = _bucket_rows_postgresql(large, buckets) if connection.vendor == "postgresql" else _bucket_rows(large, buckets)
+    rows = _bucket_rows(large, buckets)
     for cid, name, vmin, vmax, smin, smax, n in rows:
         one = series[(cid, name)]
         if n == 1 or vmin == vmax:
@@ -160,7 +153,7 @@ ORDER BY s.candidate_id, s.name, b.b
 """
 
 
-def _bucket_rows_postgresql(large: list[dict], buckets: int) -> list[tuple]:
+def _bucket_rows(large: list[dict], buckets: int) -> list[tuple]:
     values = ", ".join(["(%s::bigint, %s::text, %s::bigint, %s::bigint)"] * len(large))
     params: list = []
     for s in large:
@@ -169,26 +162,6 @@ def _bucket_rows_postgresql(large: list[dict], buckets: int) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params + [buckets, buckets, buckets])
         return cursor.fetchall()
-
-
-def _bucket_rows(large: list[dict], buckets: int) -> list[tuple]:
-    """The portable version (SQLite): one GROUP BY on a step grid shared by all long series."""
-    lo = min(s["lo"] for s in large)
-    span = max(s["hi"] for s in large) - lo + 1
-    pairs = Q()
-    for s in large:
-        pairs |= Q(candidate_id=s["candidate_id"], name=s["name"])
-    bucket = ExpressionWrapper(
-        (F("step") - Value(lo)) * Value(buckets) / Value(span), output_field=BigIntegerField()
-    )
-    query = (
-        CandidateMetric.objects.filter(pairs)
-        .annotate(bucket=bucket)
-        .values("candidate_id", "name", "bucket")
-        .annotate(vmin=Min("value"), vmax=Max("value"), smin=Min("step"), smax=Max("step"), n=Count("step"))
-        .order_by("candidate_id", "name", "bucket")
-    )
-    return [(r["candidate_id"], r["name"], r["vmin"], r["vmax"], r["smin"], r["smax"], r["n"]) for r in query]
 
 
 def metric_history_rows(*, candidate_id: int, name: str) -> Iterator[tuple[int, float, int]]:

@@ -37,7 +37,7 @@ class CandidateData:
     inputs: list[dict] = field(default_factory=list)
 
 
-def _data_sql(where: str = "candidate_id IN ({ids})") -> str:
+def _data_sql(where: str) -> str:
     """One UNION ALL over the four tables (instead of four prefetch queries). Columns: kind, candidate id, name,
     text value, float value, step, timestamp, then the input's digest, source_type, source, schema, profile, tags."""
     qn = connection.ops.quote_name
@@ -66,24 +66,12 @@ def candidate_data(*, candidate_ids: Sequence[int]) -> dict[int, CandidateData]:
     if not out:
         return out
     ids = list(out)
-    # PostgreSQL: one array parameter, whatever the page size (search pages hold up to 50,000 runs).
-    if connection.vendor == "postgresql":
-        batches = [(_data_sql("candidate_id = ANY(CAST(%s AS BIGINT[]))"), [ids] * 4)]
-    else:
-        sql = _data_sql()
-        batches = [
-            (sql.format(ids=", ".join(["%s"] * len(chunk))), chunk * 4)
-            for chunk in (ids[i : i + _IN_CHUNK] for i in range(0, len(ids), _IN_CHUNK))
-        ]
+    # One array parameter, whatever the page size (search pages hold up to 50,000 runs).
     with hot_cursor() as cursor:
-        for sql, params in batches:
-            cursor.execute(sql, params)
-            for row in cursor.fetchall():
-                _data_row_add(out[row[2]], row)
+        cursor.execute(_data_sql("candidate_id = ANY(CAST(%s AS BIGINT[]))"), [ids] * 4)
+        for row in cursor.fetchall():
+            _data_row_add(out[row[2]], row)
     return out
-
-
-_IN_CHUNK = 500  # ids per IN list off PostgreSQL (4 lists per query stay under SQLite's variable limit)
 
 
 def _data_row_add(data: CandidateData, row) -> None:
@@ -129,20 +117,13 @@ def _candidate_sql(with_data: bool) -> tuple[str, list[str], list[str]]:
 def candidate_get_for_project(*, project: Project, run_id: str, with_data: bool = False) -> Candidate:
     """The candidate with this MLflow run id (32 hex) in the project (its experiment selected), or NotFoundError.
 
-    with_data also loads `candidate.data` (CandidateData: params, metadata, latest metrics, inputs). On
-    PostgreSQL all of it is one query (a LATERAL UNION ALL), this being every MLflow run call's first read.
+    with_data also loads `candidate.data` (CandidateData: params, metadata, latest metrics, inputs). All of it
+    is one query (a LATERAL UNION ALL), this being every MLflow run call's first read.
     """
     try:
         eid = uuid.UUID(hex=str(run_id))
     except (ValueError, TypeError) as exc:
         raise NotFoundError(f"Run with id={run_id} not found") from exc
-    if connection.vendor != "postgresql":
-        candidate = next(iter(Candidate.objects.select_related("experiment").filter(project=project, eid=eid)), None)
-        if candidate is None:
-            raise NotFoundError(f"Run with id={run_id} not found")
-        if with_data:
-            candidate.data = candidate_data(candidate_ids=[candidate.pk])[candidate.pk]
-        return candidate
     sql, c_names, e_names = _candidate_sql(with_data)
     with hot_cursor() as cursor:
         cursor.execute(sql, [eid])
@@ -161,30 +142,11 @@ def candidate_get_for_project(*, project: Project, run_id: str, with_data: bool 
     return candidate
 
 
-def candidate_metric_history(
-    *, candidate: Candidate, name: str, max_results: int | None = None, offset: int = 0
-) -> tuple[list[tuple[float, int, int]], int | None]:
-    """`(value, timestamp, step)` tuples in MLflow's order (timestamp, step, value) and the next offset or None."""
-    rows = (
-        CandidateMetric.objects.filter(candidate=candidate, name=name)
-        # No id tie-break: rows equal on (timestamp, step, value) are indistinguishable in the output, so
-        # offset paging stays exact, and the sort needs nothing outside the covering history index.
-        .order_by("timestamp", "step", "value")
-        .values_list("value", "timestamp", "step")
-    )
-    if max_results is None:
-        return list(rows[offset:] if offset else rows), None
-    page = list(rows[offset : offset + max_results + 1])
-    if len(page) > max_results:
-        return page[:max_results], offset + max_results
-    return page, None
-
-
 def candidate_metric_history_json_items(
     *, candidate: Candidate, name: str, max_results: int | None = None, offset: int = 0
 ) -> tuple[str, int | None]:
-    """The history (or one page of it) as MLflow's JSON metric objects joined by commas, built by PostgreSQL
-    (PostgreSQL only), and the next offset or None: the same rows and order as candidate_metric_history.
+    """The history (or one page of it) as MLflow's JSON metric objects joined by commas, built by PostgreSQL,
+    and the next offset or None, in MLflow's order (timestamp, step, value).
 
     get-history of 100k+ points without a Python object per point: one string_agg over the covering history
     index. float8's text output is the shortest exact form (valid JSON); NaN/±inf become MLflow's strings.
@@ -227,7 +189,7 @@ HISTORY_STREAM_CHUNK = 20_000
 
 
 def candidate_metric_history_json_stream(*, candidate: Candidate, name: str) -> Iterator[str]:
-    """The whole history as chunks of MLflow JSON metric objects joined by commas (PostgreSQL only), read
+    """The whole history as chunks of MLflow JSON metric objects joined by commas, read
     through a server-side cursor: one sort, and at most HISTORY_STREAM_CHUNK points in this process at a time,
     however long the history (one string_agg of 10M+ points would pass PostgreSQL's 1 GB value limit)."""
     qn = connection.ops.quote_name

@@ -37,7 +37,6 @@ MAX_KEY_LENGTH = 250
 MAX_PARAM_VALUE_LENGTH = 6000
 MAX_TAG_VALUE_LENGTH = 8000
 RUN_NAME_TAG = "mlflow.runName"
-INSERT_CHUNK = 500  # rows per INSERT statement: stays under SQLite's bound-parameter limit
 _KEY_RE = re.compile(r"^[/\w.\- :]*$")
 
 _ADJECTIVES = (
@@ -198,7 +197,7 @@ def candidate_log_batch(
         key_check(name, "name")
     params = _params_normalise(params)
     pairs = _metadata_pairs(tags)
-    if metrics and not params and not pairs and connection.vendor == "postgresql" and len(metrics) <= PG_CHUNK:
+    if metrics and not params and not pairs and len(metrics) <= PG_CHUNK:
         # The hot path (log_metric, metric-only log_batch): history and latest values in one statement, which
         # PostgreSQL runs atomically on its own: no BEGIN/COMMIT round trips.
         _metrics_write_one_statement(candidate.pk, metrics)
@@ -230,7 +229,7 @@ def candidate_log_batch_for_run(
 ) -> None:
     """log-metric and log-batch by MLflow run id, with candidate_log_batch's behaviour and errors.
 
-    Metrics alone (the clients' hottest write) take `_metrics_log_for_run`: on PostgreSQL one statement after
+    Metrics alone (the clients' hottest write) take `_metrics_log_for_run`: one statement after
     authentication. `model_metrics` are the points logged with a model id (MLflow 3), recorded as that model's
     metrics too (packages_registry.logged_models.logged_model_metrics_log's rows).
     """
@@ -245,10 +244,10 @@ def candidate_log_batch_for_run(
 
 
 def _metrics_log_for_run(*, project, run_id: str, metrics: Sequence[tuple[str, float, int, int]]) -> int:
-    """Metrics by run id; the candidate's id. On PostgreSQL the candidate lookup (in the project), the active
+    """Metrics by run id; the candidate's id. The candidate lookup (in the project), the active
     check and both writes are one statement."""
     try:
-        if connection.vendor != "postgresql" or not metrics or len(metrics) > PG_CHUNK:
+        if not metrics or len(metrics) > PG_CHUNK:
             raise _SlowPath
         eid = uuid.UUID(hex=str(run_id))
         for name in dict.fromkeys(m[0] for m in metrics):
@@ -389,37 +388,30 @@ def _columns(model, names: Sequence[str]) -> str:
 
 
 def _rows_source(candidate_id: int | None, rows: Sequence[tuple[str, float, int, int]]) -> tuple[str, list]:
-    """A row source for INSERT: on PostgreSQL one `unnest` of four arrays (a handful of bound parameters however
-    many rows, so the driver does not parse thousands of placeholders); elsewhere a multi-row VALUES list.
+    """A row source for INSERT: one `unnest` of four arrays (a handful of bound parameters however many rows, so
+    the driver does not parse thousands of placeholders).
 
-    candidate_id None (PostgreSQL): the id comes from a CTE `c(id, lifecycle)`, rows only if it is active."""
-    if connection.vendor == "postgresql":
-        # Binary parameters (%b, hot_cursor's server-side binding): no text formatting of 1,000-element arrays.
-        unnest = "unnest(%b::varchar[], %b::float8[], %b::bigint[], %b::bigint[]) AS u(n, v, s, t)"
-        names, values, steps, timestamps = [], [], [], []
-        for name, value, timestamp, step in rows:
-            names.append(name)
-            values.append(value)
-            steps.append(step)
-            timestamps.append(timestamp)
-        if candidate_id is None:
-            sql = f"SELECT c.id, u.n, u.v, u.s, u.t FROM c, {unnest} WHERE c.lifecycle = %s"
-            return sql, [names, values, steps, timestamps, Lifecycle.ACTIVE.value]
-        return f"SELECT %s, u.n, u.v, u.s, u.t FROM {unnest}", [candidate_id, names, values, steps, timestamps]
-    params: list = []
+    candidate_id None: the id comes from a CTE `c(id, lifecycle)`, rows only if it is active."""
+    # Binary parameters (%b, hot_cursor's server-side binding): no text formatting of 1,000-element arrays.
+    unnest = "unnest(%b::varchar[], %b::float8[], %b::bigint[], %b::bigint[]) AS u(n, v, s, t)"
+    names, values, steps, timestamps = [], [], [], []
     for name, value, timestamp, step in rows:
-        params += (candidate_id, name, value, step, timestamp)
-    return "VALUES " + ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows)), params
+        names.append(name)
+        values.append(value)
+        steps.append(step)
+        timestamps.append(timestamp)
+    if candidate_id is None:
+        sql = f"SELECT c.id, u.n, u.v, u.s, u.t FROM c, {unnest} WHERE c.lifecycle = %s"
+        return sql, [names, values, steps, timestamps, Lifecycle.ACTIVE.value]
+    return f"SELECT %s, u.n, u.v, u.s, u.t FROM {unnest}", [candidate_id, names, values, steps, timestamps]
 
 
-PG_CHUNK = 10_000  # rows per INSERT on PostgreSQL (unnest: 5 bound parameters per statement whatever the size)
+PG_CHUNK = 10_000  # rows per INSERT (unnest: 5 bound parameters per statement whatever the size)
 
 
-def _chunks(rows: Sequence, size: int):
-    if connection.vendor == "postgresql":
-        size = PG_CHUNK
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
+def _chunks(rows: Sequence):
+    for start in range(0, len(rows), PG_CHUNK):
+        yield rows[start : start + PG_CHUNK]
 
 
 _METRIC_COLUMNS = ["candidate", "name", "value", "step", "timestamp"]
@@ -430,7 +422,7 @@ def _metrics_insert(candidate_id: int, metrics: Sequence[tuple[str, float, int, 
     qn = connection.ops.quote_name
     head = f"INSERT INTO {qn(CandidateMetric._meta.db_table)} ({_columns(CandidateMetric, _METRIC_COLUMNS)}) "
     with hot_cursor() as cursor:
-        for chunk in _chunks(metrics, INSERT_CHUNK):
+        for chunk in _chunks(metrics):
             source, params = _rows_source(candidate_id, chunk)
             cursor.execute(head + source + _SAME_POINT_ONCE, params)
 
@@ -497,5 +489,5 @@ def _latest_metrics_upsert(candidate_id: int, metrics: Sequence[tuple[str, float
     """
     rows = _latest_rows(metrics)
     with hot_cursor() as cursor:
-        for chunk in _chunks(rows, INSERT_CHUNK):
+        for chunk in _chunks(rows):
             cursor.execute(*_latest_metrics_statement(candidate_id, chunk))

@@ -1,7 +1,6 @@
 """MLflow metrics endpoints: GetMetricHistory (paged with max_results + page_token)."""
 
 
-from django.db import connection
 from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import path
 
@@ -15,7 +14,6 @@ from .serializers import (
     field_str,
     float_json,
     list_body,
-    metric_history_json,
     missing,
     run_id_from,
 )
@@ -38,24 +36,15 @@ def metric_history(request, ctx, data):
     if max_results is not None:
         max_results = search.max_results_check(max_results, threshold=10**9)
     offset = search.page_token_decode(field_str(data, "page_token"))
-    if connection.vendor == "postgresql" and max_results is None and not offset:
+    if max_results is None and not offset:
         # The whole history, however long: streamed from a server-side cursor in bounded chunks.
         return StreamingHttpResponse(_history_stream(candidate, key), content_type="application/json")
-    if connection.vendor == "postgresql":
-        # PostgreSQL builds the page's JSON (the client asks 25,000 points at a time).
-        items, next_offset = selectors.candidate_metric_history_json_items(
-            candidate=candidate, name=key, max_results=max_results, offset=offset
-        )
-        token = search.page_token_encode(next_offset) if next_offset is not None else None
-        return HttpResponse(list_body("metrics", items, token), content_type="application/json")
-    rows, next_offset = selectors.candidate_metric_history(
-        candidate=candidate,
-        name=key,
-        max_results=max_results,
-        offset=offset,
+    # PostgreSQL builds the page's JSON (the client asks 25,000 points at a time).
+    items, next_offset = selectors.candidate_metric_history_json_items(
+        candidate=candidate, name=key, max_results=max_results, offset=offset
     )
     token = search.page_token_encode(next_offset) if next_offset is not None else None
-    return HttpResponse(metric_history_json(key, rows, token), content_type="application/json")
+    return HttpResponse(list_body("metrics", items, token), content_type="application/json")
 
 
 MAX_RUNS_GET_METRIC_HISTORY_BULK = 100

@@ -197,16 +197,6 @@ def run_json(candidate, data=None) -> dict:
     }
 
 
-def metric_history_json(key: str, rows, next_page_token: str | None = None) -> str:
-    """The get-history body built as text from `(value, timestamp, step)` tuples (100k points stay fast)."""
-    key_json = json.dumps(key)
-    parts = []
-    for value, timestamp, step in rows:
-        number = json.dumps(float_json(value)) if not math.isfinite(value) else repr(value)
-        parts.append(f'{{"key":{key_json},"value":{number},"timestamp":{timestamp},"step":{step}}}')
-    return list_body("metrics", ",".join(parts), next_page_token)
-
-
 def list_body(field: str, items: str, next_page_token: str | None = None) -> str:
     """`{"<field>":[<items>],"next_page_token":...}` around JSON items already joined by commas (built as text
     or by the database), the token only when there is one."""

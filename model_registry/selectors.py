@@ -64,7 +64,7 @@ def model_version_for_candidate(*, candidate: Candidate) -> list[ModelVersion]:
 
 
 def _like_regex(pattern: str) -> str:
-    # SQL LIKE → an anchored regex, portable across PostgreSQL and SQLite (Django emulates REGEXP there).
+    # SQL LIKE → an anchored regex for Django's `regex` lookup (PostgreSQL `~`).
     out = []
     for ch in pattern:
         out.append(".*" if ch == "%" else "." if ch == "_" else re.escape(ch))

@@ -16,36 +16,30 @@ binding stays server-side, so `%b` keeps working.
 
 from django.conf import settings
 from django.db import connection
-
-try:  # only with the PostgreSQL backend (psycopg 3) installed
-    from django.db.backends.postgresql.base import CursorDebugWrapper, ServerBindingCursor
-    from django.db.backends.utils import CursorWrapper
-except ImportError:  # pragma: no cover - psycopg is a dependency
-    ServerBindingCursor = None
+from django.db.backends.postgresql.base import CursorDebugWrapper, ServerBindingCursor
+from django.db.backends.postgresql.psycopg_any import register_tzloader
+from django.db.backends.utils import CursorWrapper
+from psycopg.pq import Format
 
 
-if ServerBindingCursor is not None:
+class PreparedCursor(ServerBindingCursor):
+    """Server-side binding; every statement is prepared (psycopg keeps up to `prepared_max` per connection)."""
 
-    class PreparedCursor(ServerBindingCursor):
-        """Server-side binding; every statement is prepared (psycopg keeps up to `prepared_max` per connection)."""
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(query, params, prepare=True, binary=binary)
 
-        def execute(self, query, params=None, *, prepare=None, binary=None):
-            return super().execute(query, params, prepare=True, binary=binary)
 
-    class HotDebugCursor(CursorDebugWrapper):
-        """Records the statement as written: psycopg keeps no query text for a prepared execution, so Django's
-        `last_executed_query` would log None."""
+class HotDebugCursor(CursorDebugWrapper):
+    """Records the statement as written: psycopg keeps no query text for a prepared execution, so Django's
+    `last_executed_query` would log None."""
 
-        def execute(self, sql, params=None):
-            with self.debug_sql(sql, params, use_last_executed_query=False):
-                return CursorWrapper.execute(self, sql, params)
+    def execute(self, sql, params=None):
+        with self.debug_sql(sql, params, use_last_executed_query=False):
+            return CursorWrapper.execute(self, sql, params)
 
 
 def hot_cursor():
-    """A cursor for a hot fixed-shape statement: server-side binding (prepared unless turned off) on PostgreSQL,
-    a plain cursor elsewhere (write `%b` only in PostgreSQL-only SQL)."""
-    if connection.vendor != "postgresql" or ServerBindingCursor is None:
-        return connection.cursor()
+    """A cursor for a hot fixed-shape statement: server-side binding, prepared unless turned off."""
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     with connection.wrap_database_errors:
@@ -61,9 +55,6 @@ def hot_cursor():
             raw = ServerBindingCursor(pg)
         # As Django's create_cursor: the connection's timestamptz loader already carries the right zone unless
         # the connection was made for another; Django registers it per cursor in that case, and so do we.
-        from django.db.backends.postgresql.psycopg_any import register_tzloader
-        from psycopg.pq import Format
-
         tzloader = pg.adapters.get_loader(1184, Format.TEXT)  # TIMESTAMPTZ_OID
         if connection.timezone != tzloader.timezone:
             register_tzloader(connection.timezone, raw)

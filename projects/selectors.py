@@ -66,12 +66,6 @@ def access_for_token(*, secret: str, project_ref: str) -> tuple[AccessToken | No
     """
     if not secret:
         return None, None, None
-    if connection.vendor != "postgresql":
-        # Raw rows would skip the backend's value converters (SQLite returns datetimes as text): use the ORM.
-        token = access_token_get_active(secret=secret)
-        project = project_get_by_ref(ref=project_ref) if token is not None else None
-        role = project_role_for_user(project=project, user=token.user) if project is not None else None
-        return token, project, role
     ref = unquote(project_ref)
     if ref.isdigit():
         project_match, ref_value = "p.id = %s", int(ref) if int(ref) <= _MAX_ID else -1
