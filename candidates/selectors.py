@@ -321,13 +321,3 @@ def candidate_runs_json_items(*, candidate_ids: Sequence[int]) -> str:
     with hot_cursor() as cursor:
         cursor.execute(_runs_json_sql(), [list(candidate_ids)])
         return cursor.fetchone()[0] or ""
-
-
-def candidate_latest_metrics(*, candidate_ids: Sequence[int]) -> dict[int, dict[str, float]]:
-    """{candidate id: {metric name: latest value}} in one query."""
-    out: dict[int, dict[str, float]] = {pk: {} for pk in candidate_ids}
-    for candidate_id, name, value in CandidateLatestMetric.objects.filter(
-        candidate_id__in=list(out)
-    ).values_list("candidate_id", "name", "value"):
-        out[candidate_id][name] = value
-    return out

@@ -19,7 +19,6 @@ from .models import (
     LoggedModelParam,
     LoggedModelStatus,
     LoggedModelTag,
-    PackageFile,
     PackageType,
 )
 from .services import package_delete, package_get_or_create
@@ -172,24 +171,3 @@ def logged_model_get(*, project: Project, model_id: str) -> LoggedModel:
     if model is None:
         raise NotFoundError(f"Logged model with ID '{model_id}' not found.")
     return model
-
-
-def logged_model_outputs_for_candidates(*, candidate_ids: list[int]) -> dict[int, list[tuple[str, int]]]:
-    """{candidate id: [(model_id, step)]} — for the run serializer's `outputs.model_outputs`."""
-    result: dict[int, list[tuple[str, int]]] = {}
-    rows = LoggedModelOutput.objects.filter(candidate_id__in=candidate_ids).values_list(
-        "candidate_id", "logged_model__eid", "step"
-    )
-    for candidate_id, eid, step in rows:
-        result.setdefault(candidate_id, []).append((f"m-{eid.hex}", step))
-    return result
-
-
-def logged_model_mlmodel(*, model: LoggedModel) -> dict:
-    """The parsed MLmodel (flavors, signature) once ingested; {} before."""
-    metadata = (
-        PackageFile.objects.filter(package_id=model.package_id, path="MLmodel")
-        .values_list("metadata", flat=True)
-        .first()
-    )
-    return (metadata or {}).get("mlmodel", {})

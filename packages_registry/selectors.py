@@ -91,14 +91,6 @@ def package_url(*, package: Package) -> str:
     )
 
 
-def package_file_download_url(*, package_file: PackageFile) -> str:
-    package = package_file.package
-    return reverse(
-        "packages_registry:package_file_download",
-        kwargs={"project_path": package.project.path, "package_id": package.pk, "file_id": package_file.pk},
-    )
-
-
 def candidate_for_package(*, package: Package):
     """The candidate whose artifacts a package holds (for the link back from the package page), or None."""
     from candidates.models import Candidate
@@ -112,15 +104,6 @@ def candidate_for_package(*, package: Package):
         Candidate.objects.select_related("experiment")
         .filter(project_id=package.project_id, experiment__iid=int(exp_iid), iid=int(version))
         .first()
-    )
-
-
-def package_files_summary(*, package: Package) -> dict:
-    return PackageFile.objects.filter(package=package).aggregate(
-        count=Count("pk"),
-        size=Sum("size"),
-        pending=Count("pk", filter=Q(ingestion_status="pending")),
-        failed=Count("pk", filter=Q(ingestion_status="failed")),
     )
 
 
@@ -163,12 +146,3 @@ def file_tree_rows(*, files: list[PackageFile]) -> list[TreeRow]:
 
 def package_file_thumbnail(*, package: Package, file_id: int) -> bytes | None:
     return PackageFile.objects.filter(package=package, pk=file_id).values_list("thumbnail", flat=True).first()
-
-
-def logged_model_for_package(*, package: Package):
-    """The logged model whose files a package holds, or None (no query for other packages)."""
-    if package.package_type != PackageType.ML_MODEL or not package.name.startswith("ml_logged_model_"):
-        return None
-    from .models import LoggedModel
-
-    return LoggedModel.objects.filter(package=package).first()

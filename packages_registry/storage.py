@@ -183,7 +183,3 @@ def storage_delete(*, key: str) -> None:
         artifacts_storage().delete(key)
     except FileNotFoundError:
         pass
-
-
-def storage_exists(*, key: str) -> bool:
-    return artifacts_storage().exists(key)

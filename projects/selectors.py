@@ -24,13 +24,6 @@ def _token_active(token: AccessToken | None) -> AccessToken | None:
     return token
 
 
-def access_token_get_active(*, secret: str) -> AccessToken | None:
-    """The token for a secret if it is neither revoked nor expired."""
-    if not secret:
-        return None
-    return _token_active(AccessToken.objects.select_related("user").filter(digest=token_digest(secret)).first())
-
-
 def _select(model, alias: str) -> tuple[list[str], str]:
     fields = model._meta.concrete_fields
     qn = connection.ops.quote_name
