@@ -125,4 +125,4 @@ def mlflow_client(mlflow_env):
 
 
 def pytest_report_header(config):
-    return f"database: {os.environ.get('DATABASE_URL', 'sqlite (embedded default)')}"
+    return f"database: {os.environ.get('DATABASE_URL', 'embedded PostgreSQL (default)')}"

@@ -5,7 +5,6 @@ import time
 import uuid
 
 import pytest
-from django.conf import settings
 
 from ci_integration import tasks
 from ci_integration.models import CiBuild, CiServer, EnrichmentStatus
@@ -16,11 +15,6 @@ from .factories import GITLAB_TAGS, candidate_make
 from .fake_ci import FakeCi
 from .mlflow_script import mlflow_runs
 from .worker import REDIS_URL, Workers, redis_flush
-
-pytestmark = pytest.mark.skipif(
-    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
-    reason="a worker process needs a database server it can share with the test",
-)
 
 
 def _use_broker(url: str) -> None:

@@ -24,11 +24,6 @@ from packages_registry.tasks import sweep_pending_files
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("ASSAY_ARTIFACTS_TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
 
-pytestmark = pytest.mark.skipif(
-    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-    reason="the worker needs a shared PostgreSQL",
-)
-
 
 def _use_broker(url: str) -> None:
     celery_app.conf.broker_url = url
