@@ -9,6 +9,8 @@ import pytest
 from projects.models import Role, TokenScope
 from projects.services import access_token_create, membership_set, project_create, user_get_or_create
 
+from .query_counts import QueryCountBaseline
+
 # If the suite itself runs inside GitLab CI or GitHub Actions, the installed assay-mlflow-plugin would tag every run
 # the tests create; tests that assert exact tag sets must not see the host CI's variables.
 for _name in [n for n in os.environ if n.startswith(("CI_", "GITLAB_", "GITHUB_"))]:
@@ -122,6 +124,12 @@ def mlflow_client(mlflow_env):
     from mlflow import MlflowClient
 
     return MlflowClient(tracking_uri=mlflow_env, registry_uri=mlflow_env)
+
+
+@pytest.fixture
+def assert_query_count(request) -> QueryCountBaseline:
+    """`with assert_query_count("experiment_detail"):` asserts the exact count in this folder's query_counts.json."""
+    return QueryCountBaseline(request.path.parent / "query_counts.json")
 
 
 def pytest_report_header(config):

@@ -31,9 +31,9 @@ def latest(candidate):
 
 
 @pytest.mark.smoke
-def test_batch_writes_everything_in_a_bounded_number_of_queries(candidate, django_assert_max_num_queries):
+def test_batch_writes_everything_in_a_bounded_number_of_queries(candidate, assert_query_count):
     metrics = [(f"m{i % 10}", float(i), 1000 + i, i) for i in range(1000)]
-    with django_assert_max_num_queries(10):
+    with assert_query_count("candidate_log_batch_1000_points"):
         candidate_log_batch(
             candidate=candidate,
             metrics=metrics,

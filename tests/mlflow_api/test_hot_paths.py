@@ -15,9 +15,7 @@ H = "api/2.0/mlflow/metrics/get-history"
 
 
 @pytest.mark.smoke
-def test_metric_only_batch_is_one_statement_and_keeps_the_latest_rule(
-    api, tracking_run, django_assert_max_num_queries
-):
+def test_metric_only_batch_is_one_statement_and_keeps_the_latest_rule(api, tracking_run, assert_query_count):
     metrics = [
         {"key": "loss", "value": 1 / (s + 1), "timestamp": str(1000 + s), "step": str(s)} for s in range(300)
     ]
@@ -26,7 +24,7 @@ def test_metric_only_batch_is_one_statement_and_keeps_the_latest_rule(
         {"key": "acc", "value": 0.4, "timestamp": 6, "step": 9},
     ]
     # auth 1 + last-used stamp 1 + the write 1
-    with django_assert_max_num_queries(3):
+    with assert_query_count("log_batch_metrics_only"):
         response = api.post(R + "log-batch", {"run_id": tracking_run.run_id, "metrics": metrics})
     assert response.json() == {}
     assert CandidateMetric.objects.filter(candidate=tracking_run).count() == 302
@@ -72,7 +70,7 @@ def test_metric_writes_refuse_unknown_foreign_and_deleted_runs(api, tracking_run
 
 
 @pytest.mark.smoke
-def test_get_run_is_two_queries_with_all_its_data(api, read_api, tracking_run, django_assert_max_num_queries):
+def test_get_run_is_two_queries_with_all_its_data(api, read_api, tracking_run, assert_query_count):
     candidate_log_batch(
         candidate=tracking_run,
         metrics=[("m", 2.5, 10, 3)],
@@ -83,7 +81,7 @@ def test_get_run_is_two_queries_with_all_its_data(api, read_api, tracking_run, d
     inputs = [{"dataset": dataset, "tags": [{"key": "context", "value": "training"}]}]
     api.post(R + "log-inputs", {"run_id": tracking_run.run_id, "datasets": inputs})
     # auth 1 + last-used stamp 1 + run, experiment and data 1
-    with django_assert_max_num_queries(3):
+    with assert_query_count("get_run_with_inputs"):
         run = read_api.get(R + "get", {"run_id": tracking_run.run_id}).json()["run"]
     assert run["info"]["run_id"] == tracking_run.run_id and run["info"]["experiment_id"] == str(
         tracking_run.experiment.iid
@@ -107,14 +105,12 @@ def test_get_run_of_another_project_is_404(api, other_tenant):
 
 
 @pytest.mark.smoke
-def test_full_history_matches_the_paged_history_exactly(
-    read_api, tracking_run, django_assert_max_num_queries
-):
+def test_full_history_matches_the_paged_history_exactly(read_api, tracking_run, assert_query_count):
     values = [0.1, 1e-05, -2.0, 1e300, 123456789.125, 7.0, 1 / 3, math.nan, math.inf, -math.inf]
     key = "k: é/x-1.2"
     candidate_log_batch(candidate=tracking_run, metrics=[(key, v, 100 - i, i) for i, v in enumerate(values)])
     # auth 1 + last-used stamp 1 + run 1 + history 1
-    with django_assert_max_num_queries(4):
+    with assert_query_count("get_history_unpaged"):
         full = read_api.get(H, {"run_id": tracking_run.run_id, "metric_key": key}).json()
     paged, token = [], None
     while True:

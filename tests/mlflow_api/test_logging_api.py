@@ -25,10 +25,10 @@ def written(candidate):
 
 
 @pytest.mark.smoke
-def test_log_metric_param_tag(api, tracking_run, django_assert_max_num_queries):
+def test_log_metric_param_tag(api, tracking_run, assert_query_count):
     run_id = tracking_run.run_id
     # auth 1 + token last-used stamp 1 + one statement (run lookup, history, latest value) 1
-    with django_assert_max_num_queries(3):
+    with assert_query_count("log_metric"):
         response = api.post(
             R + "log-metric", {"run_id": run_id, "key": "loss", "value": 0.5, "timestamp": 10}
         )

@@ -37,7 +37,7 @@ def test_create_run_without_experiment_uses_default(api):
     assert info["experiment_id"] == "0" and info["run_name"]
 
 
-def test_get_run_has_data_in_constant_queries(read_api, tracking_run, django_assert_max_num_queries):
+def test_get_run_has_data_in_constant_queries(read_api, tracking_run, assert_query_count):
     candidate_log_batch(
         candidate=tracking_run,
         metrics=[(f"m{i}", float(i), 10, i) for i in range(50)],
@@ -45,7 +45,7 @@ def test_get_run_has_data_in_constant_queries(read_api, tracking_run, django_ass
         tags=[(f"t{i}", str(i)) for i in range(50)],
     )
     # auth 1 + last-used stamp 1 + run with its data 1
-    with django_assert_max_num_queries(3):
+    with assert_query_count("get_run_with_150_values"):
         body = read_api.get(R + "get", {"run_id": tracking_run.run_id}).json()["run"]
     assert len(body["data"]["metrics"]) == 50 and len(body["data"]["params"]) == 50
     assert {"key": "m7", "value": 7.0, "timestamp": 10, "step": 7} in body["data"]["metrics"]

@@ -8,15 +8,13 @@ XSS = "</script><script>alert(1)</script>"
 
 
 @pytest.mark.smoke
-def test_candidate_page_shows_everything_with_a_fixed_query_count(
-    owner_client, tenant, django_assert_max_num_queries
-):
+def test_candidate_page_shows_everything_with_a_fixed_query_count(owner_client, tenant, assert_query_count):
     exp, cands = seed_experiment(tenant.project, candidates=2, steps=3)
     c = cands[1]
     add_metadata(c, team="vision", mlflow__source__name="train.py", note=XSS)
     CandidateInput.objects.create(candidate=c, name="mnist", digest="abc123", source_type="local")
     url = f"/{tenant.project.path}/-/ml/candidates/{c.pk}/"
-    with django_assert_max_num_queries(16):
+    with assert_query_count("candidate_detail"):
         r = owner_client.get(url)
     assert r.status_code == 200
     d = r.context["details"]
@@ -64,9 +62,9 @@ def test_candidate_chart_and_live_endpoints(owner_client, tenant):
     assert live["status"] == "RUNNING" and live["metrics"]["loss"]["step"] == 3
 
 
-def test_compare_highlights_differences(owner_client, tenant, django_assert_max_num_queries):
+def test_compare_highlights_differences(owner_client, tenant, assert_query_count):
     exp, cands = seed_experiment(tenant.project, candidates=4)
-    with django_assert_max_num_queries(10):
+    with assert_query_count("experiment_compare"):
         r = owner_client.get(exp_url(tenant, exp, "compare/"), {"c": [cands[1].pk, cands[3].pk]})
     data = r.context["data"]
     assert [c.name for c in data.candidates] == ["run-001", "run-003"]

@@ -90,19 +90,27 @@ def test_keyset_pages_visit_every_candidate_once_forwards_and_backwards(owner_cl
     assert back[::-1] == pages
 
 
-def test_page_query_count_does_not_grow_with_candidates(owner_client, tenant, django_assert_max_num_queries):
-    small, _ = seed_experiment(tenant.project, name="small", candidates=3, steps=2)
-    big, _ = seed_experiment(tenant.project, name="big", candidates=120, steps=2)
+def test_page_query_count_does_not_grow_with_candidates(owner_client, tenant, assert_query_count):
+    some, _ = seed_experiment(tenant.project, name="some", candidates=60, steps=2)
+    many, _ = seed_experiment(tenant.project, name="many", candidates=120, steps=2)
     query = {"sort": "metrics.loss", "filter": "metrics.acc > 0", "col": ["params.lr", "metrics.loss"]}
-    # The small one's page is not full, so it also asks for the candidates without a loss (one more query).
-    for exp, cap in ((small, 12), (big, 11)):
-        with django_assert_max_num_queries(cap):
+    for exp in (some, many):  # both fill the first page (50): the same count whatever the experiment's size
+        with assert_query_count("experiment_detail_sorted_filtered"):
             r = owner_client.get(exp_url(tenant, exp), query)
-        assert r.status_code == 200
-    with django_assert_max_num_queries(11):
-        owner_client.get(
-            exp_url(tenant, big)
-        )  # default columns: one more small query, start_time is one walk
+        assert r.status_code == 200 and len(r.context["page"].rows) == 50
+    for exp in (some, many):
+        with assert_query_count("experiment_detail_default_columns"):
+            assert owner_client.get(exp_url(tenant, exp)).status_code == 200
+
+
+def test_page_that_is_not_full_also_reads_candidates_without_the_sort_metric(
+    owner_client, tenant, assert_query_count
+):
+    few, _ = seed_experiment(tenant.project, name="few", candidates=3, steps=2)
+    query = {"sort": "metrics.loss", "filter": "metrics.acc > 0", "col": ["params.lr", "metrics.loss"]}
+    with assert_query_count("experiment_detail_sorted_filtered_partial_page"):
+        r = owner_client.get(exp_url(tenant, few), query)
+    assert r.status_code == 200 and len(r.context["page"].rows) == 3
 
 
 def test_user_text_is_escaped(owner_client, tenant):

@@ -7,9 +7,9 @@ from candidates.models import CandidateLatestMetric, CandidateMetric
 from tests.pages.conftest import exp_url, seed_experiment
 
 
-def test_performance_tab_summary_and_embedded_points(owner_client, tenant, django_assert_max_num_queries):
+def test_performance_tab_summary_and_embedded_points(owner_client, tenant, assert_query_count):
     exp, cands = seed_experiment(tenant.project, candidates=4, steps=3)
-    with django_assert_max_num_queries(13):  # 12 when the view has more than 500 candidates
+    with assert_query_count("experiment_performance"):
         r = owner_client.get(exp_url(tenant, exp, "performance/"), {"filter": "params.opt = 'sgd'"})
     assert r.status_code == 200
     summary = {s["name"]: s for s in r.context["summary"]}
@@ -23,11 +23,9 @@ def test_performance_tab_summary_and_embedded_points(owner_client, tenant, djang
     assert points["metrics"] == ["acc", "loss"]
 
 
-def test_chart_data_endpoint_one_trace_per_candidate_of_the_view(
-    owner_client, tenant, django_assert_max_num_queries
-):
+def test_chart_data_endpoint_one_trace_per_candidate_of_the_view(owner_client, tenant, assert_query_count):
     exp, cands = seed_experiment(tenant.project, candidates=12, steps=5)
-    with django_assert_max_num_queries(8):
+    with assert_query_count("experiment_performance_data"):
         r = owner_client.get(
             exp_url(tenant, exp, "performance/data.json"), {"sort": "metrics.loss", "dir": "asc"}
         )
