@@ -1,6 +1,7 @@
 """The query-count baseline helper: exact counts, a readable failure, and recording with ASSAY_UPDATE_QUERY_COUNTS."""
 
 import json
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
@@ -49,3 +50,13 @@ def test_update_mode_records_sorted_and_refuses_a_key_that_counts_differently(tm
     with pytest.raises(AssertionError, match="'b_page' ran 1 queries here but 2 earlier in this run"):
         with baseline("b_page"):  # the same page at another size must count the same
             User.objects.count()
+
+
+def test_every_baseline_key_is_used_by_a_test_in_its_folder():
+    """A renamed or deleted test must not leave a stale count behind."""
+    baselines = sorted(Path(__file__).parent.glob("*/query_counts.json"))
+    assert baselines
+    for path in baselines:
+        sources = "".join(test.read_text() for test in path.parent.glob("test_*.py"))
+        stale = [key for key in json.loads(path.read_text()) if f'assert_query_count("{key}")' not in sources]
+        assert stale == [], f"{path}: no test uses {stale}"
