@@ -137,7 +137,8 @@ def assay_env(state: Path, db: str) -> dict:
         "LOG_LEVEL": "WARNING",
     }
     # As deployed: ingestion (checksums, previews) runs in a Celery worker, not in the upload request.
-    # Redis db 9 is the bench's own (tests use 1, 2 and 15); BENCH_ASSAY_BROKER= (empty) runs tasks eagerly.
+    # Redis db 9 is the bench's own (tests use TEST_REDIS_URL, db 15 by default, and never flush it);
+    # BENCH_ASSAY_BROKER= (empty) runs tasks eagerly.
     broker = os.environ.get("BENCH_ASSAY_BROKER", "redis://127.0.0.1:6379/9")
     if broker:
         env["CELERY_BROKER_URL"] = broker

@@ -193,7 +193,9 @@ def candidate_log_batch(
     All or nothing: a changed param value raises InvalidValueError and nothing from the call is written.
     """
     _active_check(candidate)
-    for name in dict.fromkeys(m[0] for m in metrics):  # a batch usually repeats a few names; first bad one wins
+    for name in dict.fromkeys(
+        m[0] for m in metrics
+    ):  # a batch usually repeats a few names; first bad one wins
         key_check(name, "name")
     params = _params_normalise(params)
     pairs = _metadata_pairs(tags)
@@ -462,7 +464,9 @@ def _latest_rows(metrics: Sequence[tuple[str, float, int, int]]) -> list[tuple[s
     return [best[name] for name in sorted(best)]
 
 
-def _latest_metrics_statement(candidate_id: int | None, rows: Sequence[tuple[str, float, int, int]]) -> tuple[str, list]:
+def _latest_metrics_statement(
+    candidate_id: int | None, rows: Sequence[tuple[str, float, int, int]]
+) -> tuple[str, list]:
     qn = connection.ops.quote_name
     table = qn(CandidateLatestMetric._meta.db_table)
     c = {n: qn(CandidateLatestMetric._meta.get_field(n).column) for n in _METRIC_COLUMNS}

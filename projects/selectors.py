@@ -50,7 +50,9 @@ def _access_sql(project_match: str) -> tuple[str, list[str], list[str], list[str
     return sql, token_names, user_names, project_names
 
 
-def access_for_token(*, secret: str, project_ref: str) -> tuple[AccessToken | None, Project | None, int | None]:
+def access_for_token(
+    *, secret: str, project_ref: str
+) -> tuple[AccessToken | None, Project | None, int | None]:
     """(active token with its user, the project by ref, the token user's role in it) in one query.
 
     The API's hot path: every MLflow call authenticates, so token, user, project and membership come from one

@@ -9,6 +9,8 @@ import pytest
 from projects.models import Role, TokenScope
 from projects.services import access_token_create, membership_set, project_create, user_get_or_create
 
+from .query_counts import QueryCountBaseline
+
 # If the suite itself runs inside GitLab CI or GitHub Actions, the installed assay-mlflow-plugin would tag every run
 # the tests create; tests that assert exact tag sets must not see the host CI's variables.
 for _name in [n for n in os.environ if n.startswith(("CI_", "GITLAB_", "GITHUB_"))]:
@@ -79,10 +81,14 @@ class Api:
         return self.client.post(self.base + path, body or {}, content_type="application/json", **self.headers)
 
     def patch(self, path, body=None):
-        return self.client.patch(self.base + path, body or {}, content_type="application/json", **self.headers)
+        return self.client.patch(
+            self.base + path, body or {}, content_type="application/json", **self.headers
+        )
 
     def delete(self, path, body=None):
-        return self.client.delete(self.base + path, body or {}, content_type="application/json", **self.headers)
+        return self.client.delete(
+            self.base + path, body or {}, content_type="application/json", **self.headers
+        )
 
 
 @pytest.fixture
@@ -120,5 +126,11 @@ def mlflow_client(mlflow_env):
     return MlflowClient(tracking_uri=mlflow_env, registry_uri=mlflow_env)
 
 
+@pytest.fixture
+def assert_query_count(request) -> QueryCountBaseline:
+    """`with assert_query_count("experiment_detail"):` asserts the exact count in this folder's query_counts.json."""
+    return QueryCountBaseline(request.path.parent / "query_counts.json")
+
+
 def pytest_report_header(config):
-    return f"database: {os.environ.get('DATABASE_URL', 'sqlite (embedded default)')}"
+    return f"database: {os.environ.get('DATABASE_URL', 'embedded PostgreSQL (default)')}"

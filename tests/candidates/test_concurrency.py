@@ -11,10 +11,7 @@ from experiments.models import Experiment
 from experiments.services import experiment_create
 from projects.errors import AlreadyExistsError, InvalidValueError
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent connections"),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 WRITERS = 8
 
 

@@ -99,8 +99,8 @@ def test_view_types(tenant, experiment, five):
     assert names(tenant, experiment, view_type="2") == ["r1"]
 
 
-def test_results_carry_their_data(tenant, experiment, five, django_assert_max_num_queries):
-    with django_assert_max_num_queries(8):
+def test_results_carry_their_data(tenant, experiment, five, assert_query_count):
+    with assert_query_count("candidate_search_with_data"):
         found, _ = candidate_search(project=tenant.project, experiment_ids=[experiment.iid])
         data = [
             (c.experiment.iid, len(c.data.params), len(c.data.metadata), len(c.data.latest_metrics))

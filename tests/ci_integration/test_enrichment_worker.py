@@ -5,45 +5,28 @@ import time
 import uuid
 
 import pytest
-from django.conf import settings
 
 from ci_integration import tasks
 from ci_integration.models import CiBuild, CiServer, EnrichmentStatus
 from ci_integration.services import ci_link_candidate_from_metadata, ci_server_set
-from config.celery import app as celery_app
+from tests.broker import DEAD_BROKER_URL, TEST_REDIS_URL, broker_use, own_broker
 
 from .factories import GITLAB_TAGS, candidate_make
 from .fake_ci import FakeCi
 from .mlflow_script import mlflow_runs
-from .worker import REDIS_URL, Workers, redis_flush
-
-pytestmark = pytest.mark.skipif(
-    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
-    reason="a worker process needs a database server it can share with the test",
-)
-
-
-def _use_broker(url: str) -> None:
-    celery_app.conf.broker_url = url
-    celery_app.conf.task_always_eager = False
-    celery_app._pool = None  # drop connections made for another broker URL
-    celery_app.amqp._producer_pool = None
+from .worker import Workers
 
 
 @pytest.fixture(scope="module")
 def broker():
-    before = (celery_app.conf.broker_url, celery_app.conf.task_always_eager)
-    redis_flush()
-    _use_broker(REDIS_URL)
-    yield REDIS_URL
-    celery_app.conf.broker_url, celery_app.conf.task_always_eager = before
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+    """This module's own keys on TEST_REDIS_URL (its prefix); removed afterwards."""
+    with own_broker("ci") as prefix:
+        yield prefix
 
 
 @pytest.fixture(scope="module")
 def workers(django_db_setup, django_db_blocker, broker, tmp_path_factory):
-    manager = Workers(tmp_path_factory.mktemp("ci-workers"))
+    manager = Workers(tmp_path_factory.mktemp("ci-workers"), broker)
     manager.start()
     yield manager
     manager.stop()
@@ -211,14 +194,14 @@ def test_slow_ci_server_times_out_and_gives_up_after_the_maximum(transactional_d
 
 
 def test_broker_down_leaves_the_record_pending_and_the_sweep_enqueues_it(
-    transactional_db, tenant, workers, fake_ci
+    transactional_db, tenant, workers, broker, fake_ci
 ):
     ci_server_set(project=tenant.project, url=fake_ci.url, token="t")
-    _use_broker("redis://127.0.0.1:1/2")  # nothing listens on port 1
+    broker_use(DEAD_BROKER_URL)
     try:
         build = link(tenant.project, gitlab_tags(504))
     finally:
-        _use_broker(REDIS_URL)
+        broker_use(TEST_REDIS_URL, broker)
     assert build.enrichment_status == EnrichmentStatus.PENDING
     assert build.enqueued_at is None and "broker was unreachable" in build.enrichment_reason
 

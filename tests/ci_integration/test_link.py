@@ -58,11 +58,9 @@ def test_fields_from_github_tags_build_urls_and_the_pull_request():
 
 @pytest.mark.smoke
 @pytest.mark.django_db
-def test_tagging_without_a_ci_server_links_from_tags_only(
-    tenant, other_tenant, django_assert_max_num_queries
-):
+def test_tagging_without_a_ci_server_links_from_tags_only(tenant, other_tenant, assert_query_count):
     candidate = candidate_make(tenant.project, tags=GITLAB_TAGS)
-    with django_assert_max_num_queries(8):
+    with assert_query_count("ci_link_from_tags_without_server"):
         ci_link_candidate_from_metadata(candidate_id=candidate.pk, names=["gitlab.CI_JOB_ID", "mlflow.user"])
 
     build = ci_build_for_candidate(candidate)
@@ -76,7 +74,7 @@ def test_tagging_without_a_ci_server_links_from_tags_only(
     assert build.enrichment_attempts == 0  # no task, no network
 
     other = candidate_make(other_tenant.project)
-    with django_assert_max_num_queries(1):
+    with assert_query_count("ci_builds_for_candidates"):
         found = ci_builds_for_candidates([candidate.pk, other.pk])
     assert found == {candidate.pk: build}
     assert ci_build_for_candidate(other) is None

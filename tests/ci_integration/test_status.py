@@ -1,18 +1,22 @@
 """Operator views: the write-only token in the admin, the staff-only status page, the assay_status command."""
 
+import time
+import uuid
 from io import StringIO
 
 import pytest
 import redis
 from django.core.management import call_command
+from kombu.transport.redis import PRIORITY_STEPS, Channel
 
 from ci_integration.crypto import secret_decrypt
 from ci_integration.models import CiBuild, CiServer, EnrichmentStatus
+from ci_integration.selectors import QUEUES
 from ci_integration.services import ci_link_candidate_from_metadata
 from config.celery import app as celery_app
+from tests.broker import TEST_REDIS_URL, broker_switched
 
 from .factories import GITLAB_TAGS, candidate_make
-from .worker import REDIS_URL
 
 
 def _builds(project):
@@ -58,15 +62,13 @@ def test_ci_server_token_is_stored_encrypted_and_never_shown_again(admin_client,
 
 @pytest.mark.smoke
 @pytest.mark.django_db
-def test_status_page_is_for_staff_only_and_shows_stuck_work(
-    client, admin_client, tenant, django_assert_max_num_queries
-):
+def test_status_page_is_for_staff_only_and_shows_stuck_work(client, admin_client, tenant, assert_query_count):
     _builds(tenant.project)
     assert client.get("/-/ci/status").status_code == 302  # anonymous: to the admin sign-in
     client.force_login(tenant.developer)  # a project member but not staff
     assert client.get("/-/ci/status").status_code == 302
 
-    with django_assert_max_num_queries(8):
+    with assert_query_count("ci_status_page"):
         response = admin_client.get("/-/ci/status")
     assert response.status_code == 200
     page = response.content.decode()
@@ -74,16 +76,41 @@ def test_status_page_is_for_staff_only_and_shows_stuck_work(
     assert "reason for failed" in page
 
 
+CLAIM = "assay-test:claim:unprefixed-broker-keys"
+
+
+def _unprefixed_broker_keys() -> list[str]:
+    """What assay_status reads: kombu's own names for our queues (every priority) and the unacked hash."""
+    return [
+        f"{queue}{Channel.sep}{step}" if step else queue for queue in QUEUES for step in PRIORITY_STEPS
+    ] + ["unacked"]
+
+
 @pytest.fixture
 def redis_broker():
-    before = (celery_app.conf.broker_url, celery_app.conf.task_always_eager)
-    celery_app.conf.broker_url, celery_app.conf.task_always_eager = REDIS_URL, False
-    client = redis.Redis.from_url(REDIS_URL)
-    client.flushdb()
-    yield client
-    client.flushdb()
-    client.close()
-    celery_app.conf.broker_url, celery_app.conf.task_always_eager = before
+    """assay_status reads kombu's unprefixed keys, and TEST_REDIS_URL is shared: the test claims those keys with a
+    marker key (waiting while another session holds it), refuses to touch them if they already hold someone else's
+    messages, and afterwards deletes only them and its marker."""
+    client = redis.Redis.from_url(TEST_REDIS_URL)
+    token = uuid.uuid4().hex
+    deadline = time.monotonic() + 60
+    while not client.set(CLAIM, token, nx=True, ex=120):
+        if time.monotonic() > deadline:
+            pytest.skip(f"another session has held {CLAIM} on {TEST_REDIS_URL} for a minute")
+        time.sleep(0.2)
+    keys = _unprefixed_broker_keys()
+    foreign = [key for key in keys if client.exists(key)]
+    if foreign:
+        client.delete(CLAIM)
+        pytest.skip(f"{TEST_REDIS_URL} holds an unprefixed Celery broker's keys {foreign}; not touching them")
+    try:
+        with broker_switched(TEST_REDIS_URL):
+            yield client
+    finally:
+        client.delete(*keys)
+        if client.get(CLAIM) == token.encode():
+            client.delete(CLAIM)
+        client.close()
 
 
 @pytest.mark.django_db

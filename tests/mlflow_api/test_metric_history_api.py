@@ -3,7 +3,6 @@
 import json
 
 import pytest
-from django.db import connection
 
 from candidates.services import candidate_log_batch
 
@@ -12,11 +11,11 @@ H = "api/2.0/mlflow/metrics/get-history"
 
 
 @pytest.mark.smoke
-def test_history_returns_every_point_in_order(read_api, tracking_run, django_assert_max_num_queries):
+def test_history_returns_every_point_in_order(read_api, tracking_run, assert_query_count):
     candidate_log_batch(candidate=tracking_run, metrics=[("loss", i / 2, 1000 + i, i) for i in range(2500)])
     candidate_log_batch(candidate=tracking_run, metrics=[("loss", 7.0, 1000, 0)])  # same step, kept too
-    # PostgreSQL: auth 1 + last-used stamp 1 + run 1 + history 1; SQLite: auth 3 + stamp 1 + run 1 + history 1
-    with django_assert_max_num_queries(4 if connection.vendor == "postgresql" else 6):
+    # auth 1 + last-used stamp 1 + run 1 + history 1
+    with assert_query_count("get_history_2501_points"):
         body = read_api.get(H, {"run_id": tracking_run.run_id, "metric_key": "loss"}).json()
     points = body["metrics"]
     assert len(points) == 2501 and "next_page_token" not in body
@@ -54,9 +53,7 @@ def test_history_of_unknown_key_is_empty_and_errors(read_api, intruder_api, anon
 def test_history_pages_equal_the_whole_history(read_api, tracking_run):
     """Pages (an exact multiple of the page size, odd values, ties on timestamp and step) concatenate to the
     unpaged answer, and the last full page carries no token."""
-    values = [0.5, -1.0, 1 / 3, 1e300, -0.0, 2.0]
-    if connection.vendor == "postgresql":
-        values += [float("inf"), float("nan")]  # SQLite stores no NaN
+    values = [0.5, -1.0, 1 / 3, 1e300, -0.0, 2.0, float("inf"), float("nan")]
     candidate_log_batch(candidate=tracking_run, metrics=[("odd", v, 7, i // 3) for i, v in enumerate(values)])
     whole = read_api.get(H, {"run_id": tracking_run.run_id, "metric_key": "odd"}).json()["metrics"]
     assert len(whole) == len(values)
@@ -69,9 +66,7 @@ B = "api/2.0/mlflow/metrics/get-history-bulk-interval"
 
 
 def _bulk(api, run_ids, **params):
-    return api.client.get(
-        api.base + B, {"run_ids": run_ids, "metric_key": "m", **params}, **api.headers
-    )
+    return api.client.get(api.base + B, {"run_ids": run_ids, "metric_key": "m", **params}, **api.headers)
 
 
 @pytest.mark.smoke
@@ -88,7 +83,9 @@ def test_bulk_interval_samples_like_mlflows_sql_store(read_api, tracking_exp, tr
     foreign = candidate_create(experiment=foreign_exp, name="theirs")
     candidate_log_batch(candidate=foreign, metrics=[("m", 1.0, 1, 1)])
 
-    body = _bulk(read_api, [tracking_run.run_id, short.run_id, foreign.run_id, "f" * 32], max_results=3).json()
+    body = _bulk(
+        read_api, [tracking_run.run_id, short.run_id, foreign.run_id, "f" * 32], max_results=3
+    ).json()
     mine = [m for m in body["metrics"] if m["run_id"] == tracking_run.run_id]
     assert [m["step"] for m in mine] == [0, 4, 9]  # buckets of 4, 3, 3 rows; the last replaces step 7
     assert mine[0] == {"key": "m", "value": 0.0, "timestamp": 1000, "step": 0, "run_id": tracking_run.run_id}
@@ -125,10 +122,8 @@ def test_bulk_interval_errors(read_api, anon_api, tracking_run):
 
 
 def test_whole_history_is_streamed_in_bounded_chunks(read_api, tracking_run, monkeypatch):
-    """PostgreSQL: an unpaged get-history is read through a server-side cursor and sent in chunks (a 1M-point
+    """An unpaged get-history is read through a server-side cursor and sent in chunks (a 1M-point
     history no longer builds an ~80 MB string in the web process), and says what the paged reads say."""
-    if connection.vendor != "postgresql":
-        pytest.skip("streamed from a PostgreSQL server-side cursor")
     from candidates import selectors
 
     monkeypatch.setattr(selectors, "HISTORY_STREAM_CHUNK", 3)

@@ -42,12 +42,10 @@ def test_models_list_empty_state(dev_client, tenant):
     assert b'id="empty-state"' in response.content and b"registered_model_name" in response.content
 
 
-def test_models_list_shows_latest_version_and_count(
-    dev_client, tenant, promoted, django_assert_max_num_queries
-):
+def test_models_list_shows_latest_version_and_count(dev_client, tenant, promoted, assert_query_count):
     model, v1, v2, _ = promoted
     services.model_create(project=tenant.project, name="empty-one")
-    with django_assert_max_num_queries(10):
+    with assert_query_count("model_list"):
         response = dev_client.get(_url(tenant.project))
     html = response.content.decode()
     assert 'data-model="fraud"' in html and 'data-model="empty-one"' in html
@@ -55,21 +53,19 @@ def test_models_list_shows_latest_version_and_count(
     assert '<td class="num" data-field="count">2</td>' in html
 
 
-def test_models_list_paginates_with_constant_queries(dev_client, tenant, django_assert_max_num_queries):
+def test_models_list_paginates_with_constant_queries(dev_client, tenant, assert_query_count):
     for i in range(23):
         services.model_create(project=tenant.project, name=f"m{i:02d}")
-    with django_assert_max_num_queries(10):
+    with assert_query_count("model_list_full_page"):
         first = dev_client.get(_url(tenant.project))
     assert first.content.decode().count("data-model=") == 20 and b"Page 1 of 2" in first.content
     second = dev_client.get(_url(tenant.project), {"page": 2})
     assert second.content.decode().count("data-model=") == 3
 
 
-def test_model_page_lists_versions_description_and_aliases(
-    dev_client, tenant, promoted, django_assert_max_num_queries
-):
+def test_model_page_lists_versions_description_and_aliases(dev_client, tenant, promoted, assert_query_count):
     model, v1, v2, candidate = promoted
-    with django_assert_max_num_queries(12):
+    with assert_query_count("model_detail"):
         response = dev_client.get(_url(tenant.project, f"{model.pk}/"))
     html = response.content.decode()
     assert "Catches fraud" in html
@@ -79,11 +75,9 @@ def test_model_page_lists_versions_description_and_aliases(
     assert "[model]fraud" in html  # link to the model's experiment
 
 
-def test_version_page_shows_files_lineage_and_downloads(
-    dev_client, tenant, promoted, django_assert_max_num_queries
-):
+def test_version_page_shows_files_lineage_and_downloads(dev_client, tenant, promoted, assert_query_count):
     model, v1, _, candidate = promoted
-    with django_assert_max_num_queries(14):
+    with assert_query_count("model_version_detail"):
         response = dev_client.get(_url(tenant.project, f"{model.pk}/versions/{v1.pk}/"))
     html = response.content.decode()
     assert 'id="version-semver">1.0.0<' in html and "first" in html and "@champion" in html

@@ -22,13 +22,13 @@ def dev_client(client, tenant):
     return client
 
 
-def test_form_shows_candidate_and_suggested_versions(dev_client, tenant, api, django_assert_max_num_queries):
+def test_form_shows_candidate_and_suggested_versions(dev_client, tenant, api, assert_query_count):
     candidate = make_candidate(tenant.project, name="best-run")
     api.post("api/2.0/mlflow/registered-models/create", {"name": "existing"})
     api.post(
         "api/2.0/mlflow/model-versions/create", {"name": "existing", "source": f"runs:/{candidate.run_id}/x"}
     )
-    with django_assert_max_num_queries(10):
+    with assert_query_count("promote_form"):
         response = dev_client.get(_promote_url(tenant.project), {"candidate": candidate.pk})
     html = response.content.decode()
     assert "best-run" in html and 'data-suggest="1.0.0">New model…' in html

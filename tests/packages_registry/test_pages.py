@@ -23,7 +23,7 @@ def upload(package, path, data: bytes):
 
 
 @pytest.mark.smoke
-def test_empty_state_then_paginated_list(client, tenant, django_assert_max_num_queries):
+def test_empty_state_then_paginated_list(client, tenant, assert_query_count):
     client.force_login(tenant.reporter)
     base = f"/{tenant.project.path}/-/packages/"
     empty = client.get(base)
@@ -31,7 +31,7 @@ def test_empty_state_then_paginated_list(client, tenant, django_assert_max_num_q
     for i in range(23):
         package = services.package_get_or_create(project=tenant.project, name=f"pkg{i:02d}", version="1.0")
         upload(package, "f.txt", b"x" * 2048)
-    with django_assert_max_num_queries(6):
+    with assert_query_count("package_list"):
         page1 = client.get(base)
     text = page1.content.decode()
     assert "pkg22" in text and "pkg02" not in text and "Page 1 of 2" in text and "2.0\xa0KB" in text
@@ -41,7 +41,7 @@ def test_empty_state_then_paginated_list(client, tenant, django_assert_max_num_q
 
 
 def test_package_page_shows_tree_previews_thumbnails_and_serves_downloads(
-    client, tenant, other_tenant, django_assert_max_num_queries
+    client, tenant, other_tenant, assert_query_count
 ):
     package = services.package_get_or_create(
         project=tenant.project, name="ml_experiment_1", version="3", package_type=PackageType.ML_MODEL
@@ -50,7 +50,7 @@ def test_package_page_shows_tree_previews_thumbnails_and_serves_downloads(
     upload(package, "plots/curve.png", png())
     upload(package, "notes/readme.txt", b"hello preview\n")
     client.force_login(tenant.reporter)
-    with django_assert_max_num_queries(9):  # session, user, project, role, package, count, files, candidate link
+    with assert_query_count("package_detail"):
         page = client.get(package_url(package=package))
     text = page.content.decode()
     assert page.status_code == 200

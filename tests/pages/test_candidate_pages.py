@@ -8,22 +8,28 @@ XSS = "</script><script>alert(1)</script>"
 
 
 @pytest.mark.smoke
-def test_candidate_page_shows_everything_with_a_fixed_query_count(
-    owner_client, tenant, django_assert_max_num_queries
-):
+def test_candidate_page_shows_everything_with_a_fixed_query_count(owner_client, tenant, assert_query_count):
     exp, cands = seed_experiment(tenant.project, candidates=2, steps=3)
     c = cands[1]
     add_metadata(c, team="vision", mlflow__source__name="train.py", note=XSS)
     CandidateInput.objects.create(candidate=c, name="mnist", digest="abc123", source_type="local")
     url = f"/{tenant.project.path}/-/ml/candidates/{c.pk}/"
-    with django_assert_max_num_queries(16):
+    with assert_query_count("candidate_detail"):
         r = owner_client.get(url)
     assert r.status_code == 200
     d = r.context["details"]
     assert [n for n, _ in d.metadata] == ["note", "team"]
     assert d.system_metadata == [("mlflow.source.name", "train.py")]
     html = r.content.decode()
-    for text in (c.run_id, "run-001", "mnist", "lr", "0.01", f"ml_experiment_{exp.iid} version {c.iid}", "1m 05s"):
+    for text in (
+        c.run_id,
+        "run-001",
+        "mnist",
+        "lr",
+        "0.01",
+        f"ml_experiment_{exp.iid} version {c.iid}",
+        "1m 05s",
+    ):
         assert text in html
     assert XSS not in html and "&lt;/script&gt;" in html
 
@@ -56,9 +62,9 @@ def test_candidate_chart_and_live_endpoints(owner_client, tenant):
     assert live["status"] == "RUNNING" and live["metrics"]["loss"]["step"] == 3
 
 
-def test_compare_highlights_differences(owner_client, tenant, django_assert_max_num_queries):
+def test_compare_highlights_differences(owner_client, tenant, assert_query_count):
     exp, cands = seed_experiment(tenant.project, candidates=4)
-    with django_assert_max_num_queries(10):
+    with assert_query_count("experiment_compare"):
         r = owner_client.get(exp_url(tenant, exp, "compare/"), {"c": [cands[1].pk, cands[3].pk]})
     data = r.context["data"]
     assert [c.name for c in data.candidates] == ["run-001", "run-003"]
@@ -83,7 +89,9 @@ def test_delete_rules_confirmation_and_soft_delete(tenant):
     assert Candidate.objects.filter(experiment=exp, lifecycle=Lifecycle.ACTIVE).count() == 4
     r = dev.post(url, {"c": ids, "confirm": "1"}, follow=True)
     assert "Deleted 2 candidates. 1 could not be deleted" in r.content.decode()
-    assert set(Candidate.objects.filter(experiment=exp, lifecycle=Lifecycle.ACTIVE).values_list("pk", flat=True)) == {
+    assert set(
+        Candidate.objects.filter(experiment=exp, lifecycle=Lifecycle.ACTIVE).values_list("pk", flat=True)
+    ) == {
         cands[2].pk,
         cands[3].pk,
     }

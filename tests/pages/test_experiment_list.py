@@ -29,10 +29,10 @@ def test_list_search_by_name_and_empty_state_with_tracking_uri(owner_client, ten
     assert r.context["rows"] == [] and "No experiment matches" in r.content.decode()
 
 
-def test_list_is_paginated_with_a_fixed_query_count(owner_client, tenant, django_assert_max_num_queries):
+def test_list_is_paginated_with_a_fixed_query_count(owner_client, tenant, assert_query_count):
     for i in range(25):
         seed_experiment(tenant.project, name=f"e{i:02d}", candidates=2, steps=1)
-    with django_assert_max_num_queries(8):
+    with assert_query_count("experiment_list"):
         r = owner_client.get(f"/{tenant.project.path}/-/ml/experiments/")
     assert len(r.context["rows"]) == 20 and r.context["page_obj"].has_next()
     r = owner_client.get(f"/{tenant.project.path}/-/ml/experiments/", {"page": 2})

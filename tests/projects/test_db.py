@@ -27,8 +27,6 @@ def test_hot_cursor_answers_like_a_plain_cursor():
 
 
 def test_statements_are_prepared_once_and_counted():
-    if connection.vendor != "postgresql":
-        pytest.skip("prepared statements are a PostgreSQL optimisation")
     sql = (
         "SELECT count(*), count(*) FILTER (WHERE u.v = 'NaN'::float8), count(*) FILTER (WHERE u.v = ANY(%s::float8[]))"
         " FROM unnest(%s::float8[]) AS u(v)"
@@ -48,8 +46,6 @@ def test_statements_are_prepared_once_and_counted():
 
 
 def test_setting_off_gives_a_plain_cursor(settings):
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL only")
     settings.DATABASE_PREPARED_STATEMENTS = False
     with hot_cursor() as cursor:  # still bound on the server: binary parameters work
         cursor.execute("SELECT %s::int * 2 AS unprepared_probe, cardinality(%b::float8[])", [21, [1.0, 2.0]])
