@@ -121,4 +121,4 @@ def mlflow_client(mlflow_env):
 
 
 def pytest_report_header(config):
-    return f"database: {os.environ.get('DATABASE_URL', 'sqlite (embedded default)')}"
+    return f"database: {os.environ.get('DATABASE_URL') or 'embedded PostgreSQL (ASSAY_DATA_DIR)'}"
