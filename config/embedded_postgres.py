@@ -119,21 +119,8 @@ def stop(data_dir: Path) -> bool:
         if status(data_dir) is None:
             return False
         account = _server_account()
-        _run(
-            account,
-            data_dir,
-            [
-                _usable_bin_dir(data_dir, account) / "pg_ctl",
-                "stop",
-                "-w",
-                "-m",
-                "fast",
-                "-t",
-                str(_TIMEOUT),
-                "-D",
-                pgdata_dir(data_dir),
-            ],
-        )
+        pg_ctl = _usable_bin_dir(data_dir, account) / "pg_ctl"
+        _run(account, data_dir, [pg_ctl, *"stop -w -m fast -t".split(), _TIMEOUT, "-D", pgdata_dir(data_dir)])
         _verified.discard(data_dir)
         return True
 
@@ -149,22 +136,8 @@ def _server_account() -> _Account | None:
     try:
         entry = pwd.getpwnam(name)
     except KeyError:
-        subprocess.run(
-            [
-                "useradd",
-                "--system",
-                "--user-group",
-                "--no-create-home",
-                "--home-dir",
-                "/nonexistent",
-                "--shell",
-                "/usr/sbin/nologin",
-                name,
-            ],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
+        options = "--system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin"
+        subprocess.run(["useradd", *options.split(), name], check=True, capture_output=True)
         entry = pwd.getpwnam(name)
     return _Account(name=name, uid=entry.pw_uid, gid=entry.pw_gid)
 
@@ -180,7 +153,6 @@ def _may(path: Path, account: _Account, bits: tuple[int, int, int]) -> bool:
 
 
 _ENTER = (stat.S_IXUSR, stat.S_IXGRP, stat.S_IXOTH)
-_READ = (stat.S_IRUSR, stat.S_IRGRP, stat.S_IROTH)
 
 
 def _prepare_data_dir(data_dir: Path, account: _Account | None) -> None:
@@ -254,9 +226,8 @@ def _link_or_copy(src: Path, dst: Path) -> None:
             if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK):
                 raise
     shutil.copyfile(src, dst)
-    dst.chmod(
-        mode | stat.S_IRGRP | stat.S_IROTH | (stat.S_IXGRP | stat.S_IXOTH if mode & stat.S_IXUSR else 0)
-    )
+    executable = stat.S_IXGRP | stat.S_IXOTH if mode & stat.S_IXUSR else 0
+    dst.chmod(mode | stat.S_IRGRP | stat.S_IROTH | executable)
 
 
 # --- initdb, start, database -------------------------------------------------------------------------------
@@ -274,27 +245,12 @@ def _initdb(data_dir: Path, bin_dir: Path, account: _Account | None) -> None:
         os.close(fd)
         if account is not None:
             os.chown(pwfile, account.uid, account.gid)
-        _run(
-            account,
-            data_dir,
-            [
-                bin_dir / "initdb",
-                "-D",
-                pgdata_dir(data_dir),
-                "-U",
-                ROLE,
-                f"--pwfile={pwfile}",
-                # The socket sits in PGDATA (0700) so only its owner and root reach it; TCP needs the password.
-                "--auth-local=trust",
-                "--auth-host=scram-sha-256",
-                "--encoding=UTF8",
-                "--locale=C",
-                # The builtin provider: same collation on every machine, no dependency on the OS's locales.
-                "--locale-provider=builtin",
-                "--builtin-locale=C.UTF-8",
-                "--no-instructions",
-            ],
-        )
+        # The socket sits in PGDATA (0700) so only its owner and root reach it; TCP needs the password. The
+        # builtin locale provider: the same collation on every machine, no dependency on the OS's locales.
+        options = "--auth-local=trust --auth-host=scram-sha-256 --encoding=UTF8 --locale=C --no-instructions "
+        options += "--locale-provider=builtin --builtin-locale=C.UTF-8"
+        initdb = [bin_dir / "initdb", "-D", pgdata_dir(data_dir), "-U", ROLE, f"--pwfile={pwfile}"]
+        _run(account, data_dir, [*initdb, *options.split()])
     finally:
         Path(pwfile).unlink(missing_ok=True)
 
@@ -309,23 +265,18 @@ def _start(data_dir: Path, bin_dir: Path, account: _Account | None) -> Server:
         options = f"-c listen_addresses=127.0.0.1 -c unix_socket_directories='' -p {_free_port()}"
     try:
         # pg_ctl hands -o to /bin/sh, hence the quoting above.
-        _run(
-            account,
-            data_dir,
-            [
-                bin_dir / "pg_ctl",
-                "start",
-                "-w",
-                "-t",
-                str(_TIMEOUT),
-                "-D",
-                pgdata,
-                "-l",
-                pgdata / "server.log",
-                "-o",
-                options,
-            ],
-        )
+        pg_ctl = [
+            bin_dir / "pg_ctl",
+            "start",
+            "-w",
+            "-t",
+            _TIMEOUT,
+            "-D",
+            pgdata,
+            "-l",
+            pgdata / "server.log",
+        ]
+        _run(account, data_dir, [*pg_ctl, "-o", options])
     except EmbeddedPostgresError as exc:
         log = pgdata / "server.log"
         tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
@@ -410,16 +361,10 @@ def _run(account: _Account | None, data_dir: Path, args: list) -> None:
     identity = {} if account is None else {"user": account.uid, "group": account.gid, "extra_groups": []}
     with tempfile.TemporaryFile() as out:
         try:
+            command = [str(arg) for arg in args]
+            streams = {"stdin": subprocess.DEVNULL, "stdout": out, "stderr": subprocess.STDOUT}
             subprocess.run(
-                [str(arg) for arg in args],
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                cwd=data_dir,
-                env=env,
-                check=True,
-                timeout=_TIMEOUT + 30,
-                **identity,
+                command, cwd=data_dir, env=env, check=True, timeout=_TIMEOUT + 30, **streams, **identity
             )
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
             out.seek(0)
