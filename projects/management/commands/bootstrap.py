@@ -32,7 +32,7 @@ class Command(BaseCommand):
         password = password_file.read_text() if password_file.exists() else "(set earlier; see the admin)"
         demo = Project.objects.filter(path=project).first() or project_create(path=project, name="Demo")
         membership_set(project=demo, user=admin, role=Role.OWNER)
-        # The secret is never stored in the database; the demo keeps its copy in a file beside the SQLite db.
+        # The secret is never stored in the database; the demo keeps its copy in a file in the data dir.
         token_file = settings.DATA_DIR / TOKEN_FILE_NAME
         secret = token_file.read_text().strip() if token_file.exists() else ""
         if not secret or not AccessToken.objects.filter(digest=token_digest(secret), revoked_at__isnull=True).exists():
