@@ -97,8 +97,9 @@ def ensure(data_dir: Path) -> tuple[Server, bool]:
     started it. Idempotent and safe when many processes call it at once."""
     data_dir = Path(data_dir).resolve()
     account = _server_account()
-    _prepare_data_dir(data_dir, account)
+    data_dir.mkdir(parents=True, exist_ok=True)
     with _locked(data_dir):
+        _prepare_data_dir(data_dir, account)
         server = status(data_dir)
         started = server is None
         if started:
@@ -156,9 +157,8 @@ _ENTER = (stat.S_IXUSR, stat.S_IXGRP, stat.S_IXOTH)
 
 
 def _prepare_data_dir(data_dir: Path, account: _Account | None) -> None:
-    """Create the data dir and PGDATA; as root make them reachable by the server user, touching only the data
-    dir itself (group + g+x) and what is inside it."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    """Create PGDATA; as root make it reachable by the server user, touching only the data dir itself (group +
+    g+x) and what is inside it."""
     pgdata = pgdata_dir(data_dir)
     if account is None:
         pgdata.mkdir(mode=0o700, exist_ok=True)
