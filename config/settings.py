@@ -65,38 +65,34 @@ TEMPLATES = [
 ]
 WSGI_APPLICATION = "config.wsgi.application"
 
-# Database: DATABASE_URL (postgres://user@host:5432/name) or the embedded SQLite file.
+# Database: DATABASE_URL (postgres://user@host:5432/name), or else the embedded PostgreSQL under DATA_DIR, which
+# the first connection starts (config/embedded_postgres.py; `manage.py embedded_postgres status|start|stop|uri`).
 DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60))
     }
 else:
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "assay.sqlite3",
-            "OPTIONS": {
-                "timeout": 30,
-                "transaction_mode": "IMMEDIATE",
-                "init_command": "PRAGMA journal_mode=WAL;",
-            },
+            "ENGINE": "config.embedded_db",
+            "NAME": "assay",
+            # Where the socket lives; the backend reads the live host/port back from postmaster.pid.
+            "HOST": str(DATA_DIR.resolve() / "postgres"),
+            "PORT": "5432",
+            "USER": "assay",
+            "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 60),
         }
     }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # PostgreSQL's JIT compiles any query whose estimated cost passes a threshold: for a 50 ms search over 5k
-    # runs it spent 20 ms compiling. Our queries are short OLTP reads, so it is off unless overridden.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = env_str("DATABASE_PG_OPTIONS", "-c jit=off")
-    DATABASES["default"].setdefault("TEST", {})["NAME"] = env_str("TEST_DATABASE_NAME", "") or None
-    if not DATABASES["default"]["TEST"]["NAME"]:
-        del DATABASES["default"]["TEST"]["NAME"]
+# PostgreSQL's JIT compiles any query whose estimated cost passes a threshold: for a 50 ms search over 5k
+# runs it spent 20 ms compiling. Our queries are short OLTP reads, so it is off unless overridden.
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = env_str("DATABASE_PG_OPTIONS", "-c jit=off")
+if env_str("TEST_DATABASE_NAME", ""):
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = env_str("TEST_DATABASE_NAME", "")
 # The API's hottest fixed-shape statements are prepared once per connection on PostgreSQL (projects/db.py);
 # 0 turns that off, e.g. behind PgBouncer < 1.21 in transaction mode.
 DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# Covering indexes (INCLUDE) are a PostgreSQL optimisation; SQLite simply ignores the extra columns.
-SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

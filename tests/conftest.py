@@ -133,4 +133,4 @@ def assert_query_count(request) -> QueryCountBaseline:
 
 
 def pytest_report_header(config):
-    return f"database: {os.environ.get('DATABASE_URL', 'embedded PostgreSQL (default)')}"
+    return f"database: {os.environ.get('DATABASE_URL') or 'embedded PostgreSQL (ASSAY_DATA_DIR)'}"
