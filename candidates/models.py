@@ -28,7 +28,9 @@ class Candidate(models.Model):
     start_time = models.BigIntegerField(null=True, blank=True, help_text="ms since the epoch")
     end_time = models.BigIntegerField(null=True, blank=True, help_text="ms since the epoch")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
-    user_name = models.CharField(max_length=255, blank=True, help_text="MLflow's user_id as the client sent it")
+    user_name = models.CharField(
+        max_length=255, blank=True, help_text="MLflow's user_id as the client sent it"
+    )
     lifecycle = models.CharField(max_length=10, choices=Lifecycle.choices, default=Lifecycle.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -44,6 +46,17 @@ class Candidate(models.Model):
 
     def __str__(self) -> str:
         return self.name or str(self.eid)
+
+    @property
+    def account_name(self) -> str:
+        """Who created it: the account of the token (or session) that did, which the client cannot choose."""
+        return self.user.username if self.user_id and self.user else ""
+
+    @property
+    def reported_user_name(self) -> str:
+        """MLflow's user_id as the client sent it (`mlflow.user`), when it differs from the account: anyone can
+        send any name, so pages show it only second to the account."""
+        return self.user_name if self.user_name != self.account_name else ""
 
     @property
     def run_id(self) -> str:
@@ -65,7 +78,9 @@ class CandidateParam(models.Model):
     value = models.TextField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["candidate", "name"], name="candidate_param_unique_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["candidate", "name"], name="candidate_param_unique_name")
+        ]
         indexes = [models.Index(fields=["name"], name="candidate_param_name")]
 
 
@@ -139,5 +154,7 @@ class CandidateInput(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["candidate", "name", "digest"], name="candidate_input_unique_dataset")
+            models.UniqueConstraint(
+                fields=["candidate", "name", "digest"], name="candidate_input_unique_dataset"
+            )
         ]

@@ -111,7 +111,7 @@ def _prepare_cells(rows, spec: TableSpec) -> None:
         row.created = _utc(c.start_time, "%Y-%m-%d %H:%M")
         row.created_title = _utc(c.start_time, "%Y-%m-%d %H:%M:%S")
         row.duration_text = duration(row.duration_ms)
-        row.user_text = c.user_name or (c.user.username if c.user_id and c.user else "")
+        row.user_text, row.user_reported = c.account_name, c.reported_user_name
         row.param_cells = [
             (row.params.get(p, ""), Truncator(row.params.get(p, "")).chars(40)) for p in spec.params
         ]
@@ -188,7 +188,7 @@ def experiment_candidates_csv(request, project_path, iid):
     writer = csv.writer(_Echo())
 
     def lines():
-        header = ["id", "iid", "run_id", "name", "status", "start_time", "end_time", "user"]
+        header = ["id", "iid", "run_id", "name", "status", "start_time", "end_time", "user", "reported_user"]
         yield writer.writerow(
             header + [f"params.{p}" for p in spec.params] + [f"metrics.{m}" for m in spec.metrics]
         )
@@ -196,7 +196,6 @@ def experiment_candidates_csv(request, project_path, iid):
             return
         for row in _chain(first, rows):
             c = row.candidate
-            user = c.user_name or (c.user.username if c.user else "")
             yield writer.writerow(
                 [
                     c.pk,
@@ -206,7 +205,8 @@ def experiment_candidates_csv(request, project_path, iid):
                     c.status,
                     c.start_time or "",
                     c.end_time or "",
-                    _csv_text(user),
+                    _csv_text(c.account_name),
+                    _csv_text(c.reported_user_name),
                 ]
                 + [_csv_text(row.params.get(p, "")) for p in spec.params]
                 + [row.metrics.get(m, "") for m in spec.metrics]
