@@ -98,13 +98,20 @@ def experiment_rename(*, experiment: Experiment, name: str) -> Experiment:
 
 
 def _lifecycle_set(experiment: Experiment, lifecycle: str) -> Experiment:
-    experiment.lifecycle = lifecycle
-    experiment.save(update_fields=["lifecycle", "updated_at"])
+    """The experiment and every candidate of it move to `lifecycle` together, as MLflow's SqlAlchemyStore does in
+    delete_experiment/restore_experiment: a run of a deleted experiment is deleted (logging to it is refused), and
+    restoring the experiment restores all its runs, also one deleted on its own before."""
+    with transaction.atomic():
+        experiment.lifecycle = lifecycle
+        experiment.save(update_fields=["lifecycle", "updated_at"])
+        experiment.candidates.exclude(lifecycle=lifecycle).update(
+            lifecycle=lifecycle, updated_at=timezone.now()
+        )
     return experiment
 
 
 def experiment_delete(*, experiment: Experiment) -> Experiment:
-    """Soft delete (MLflow's lifecycle_stage 'deleted'); the experiment's candidates stay readable."""
+    """Soft delete (MLflow's lifecycle_stage 'deleted') of the experiment and its candidates; both stay readable."""
     if experiment.iid == 0:
         raise InvalidValueError(
             "Cannot delete the default experiment '0'. This is an internally reserved ID."
