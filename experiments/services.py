@@ -58,14 +58,18 @@ def experiment_create(
     try:
         with transaction.atomic():
             if iid is None:
-                iid = internal_id_next(scope="experiment", scope_id=project.pk)
+                used = Experiment.objects.filter(project=project)
+                iid = internal_id_next(scope="experiment", scope_id=project.pk, used=used)
             experiment = Experiment.objects.create(project=project, iid=iid, name=name, user=user)
             ExperimentMetadata.objects.bulk_create(
                 ExperimentMetadata(experiment=experiment, name=k, value=v) for k, v in pairs.items()
             )
     except IntegrityError as exc:
-        # The unique (project, name) constraint decides a race between two creators.
-        raise _already_exists(name) from exc
+        # The unique (project, name) constraint decides a race between two creators; any other conflict (an iid
+        # given by the caller) is not a taken name and must not be reported as one.
+        if Experiment.objects.filter(project=project, name=name).exists():
+            raise _already_exists(name) from exc
+        raise
     return experiment
 
 
