@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import Lower
 
 
 class Role(models.IntegerChoices):
@@ -29,6 +30,11 @@ class Project(models.Model):
 
     class Meta:
         ordering = ["path"]
+        constraints = [
+            # GitLab's paths are case-insensitive: `TEAM/ALPHA` is `team/alpha`. The unique index on lower(path) is
+            # also what project lookups by path use (projects/selectors.py).
+            models.UniqueConstraint(Lower("path"), name="project_unique_lower_path"),
+        ]
 
     def __str__(self) -> str:
         return self.path
@@ -41,7 +47,9 @@ class Membership(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["project", "user"], name="membership_unique_project_user")]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "user"], name="membership_unique_project_user")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.project} ({self.get_role_display()})"
@@ -65,7 +73,9 @@ class AccessToken(models.Model):
     name = models.CharField(max_length=255)
     scopes = models.CharField(max_length=20, choices=TokenScope.choices, default=TokenScope.API)
     digest = models.CharField(max_length=64, unique=True, editable=False)
-    prefix = models.CharField(max_length=16, editable=False, help_text="First characters, to recognise a token.")
+    prefix = models.CharField(
+        max_length=16, editable=False, help_text="First characters, to recognise a token."
+    )
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
