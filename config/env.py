@@ -39,3 +39,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_pair(name: str, default: tuple[str, str] | None = None) -> tuple[str, str] | None:
+    """Two comma-separated values, e.g. `HTTP_X_FORWARDED_PROTO,https`; unset or empty gives the default."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    parts = [item.strip() for item in raw.split(",")]
+    if len(parts) != 2 or not all(parts):
+        raise ImproperlyConfigured(
+            f"{name} must be two comma-separated values (e.g. HTTP_X_FORWARDED_PROTO,https)"
+        )
+    return parts[0], parts[1]
