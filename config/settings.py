@@ -5,7 +5,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from .env import env_bool, env_int, env_list, env_pair, env_str
+from .env import env_bool, env_int, env_list, env_networks, env_pair, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("ASSAY_DATA_DIR", str(BASE_DIR / "var")))
@@ -32,6 +32,11 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 # Behind a TLS-terminating proxy: the header (as in request.META) and value that mean "the client used HTTPS",
 # e.g. `HTTP_X_FORWARDED_PROTO,https`. Only if the proxy always sets or strips that header.
 SECURE_PROXY_SSL_HEADER = env_pair("SECURE_PROXY_SSL_HEADER")
+
+# Monitoring endpoints (/-/liveness, /-/readiness, later /-/metrics): only these client networks reach them
+# (GitLab's monitoring_whitelist); others get 404. Readiness gives the broker and storage this long to answer.
+MONITORING_ALLOWLIST = env_networks("ASSAY_MONITORING_ALLOWLIST", ["127.0.0.0/8", "::1/128"])
+MONITORING_CHECK_TIMEOUT = env_int("ASSAY_MONITORING_CHECK_TIMEOUT", 2)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
