@@ -1,5 +1,6 @@
 """Assay settings. Everything that differs between machines comes from the environment (see README)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -53,6 +54,8 @@ INSTALLED_APPS = [
     "mlflow_api",
     "ci_integration",
     "model_registry",
+    # django-axes: sign-in throttling (see the sign-in section below).
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -64,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -114,6 +119,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
 LOGIN_URL = "/users/sign_in"
+
+# Sign-in throttling (django-axes: a maintained, audited lockout instead of our own counter). After
+# ASSAY_SIGN_IN_FAILURE_LIMIT wrong passwords for one account from one address, that account+address pair is locked
+# for ASSAY_SIGN_IN_COOLOFF seconds (failures older than that no longer count) and the sign-in page says so (429).
+# Only password sign-in goes through authenticate(): API tokens (the MLflow client) are not throttled by it.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first, so a locked-out pair never reaches the password check
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("ASSAY_SIGN_IN_THROTTLE", True)
+AXES_FAILURE_LIMIT = env_int("ASSAY_SIGN_IN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(seconds=env_int("ASSAY_SIGN_IN_COOLOFF", 900))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "projects.views.sign_in_locked"
+# The peer address only: X-Forwarded-For is set by clients too, and would let an attacker pick a fresh "address"
+# for every guess. (Behind a proxy every client has the proxy's address, so the lock is then per account.)
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/users/sign_in"
 
