@@ -29,3 +29,14 @@ def test_the_allow_list_setting_decides(client):
     assert client.get("/-/liveness", REMOTE_ADDR="10.1.2.3").status_code == 200
     assert client.get("/-/liveness", REMOTE_ADDR="::ffff:10.9.9.9").status_code == 200
     assert client.get("/-/liveness").status_code == 404  # loopback is no longer on it
+
+
+def test_probes_are_not_redirected_to_https(settings):
+    # Kubelet-style probes speak plain HTTP to the pod even when the site redirects browsers to HTTPS.
+    from django.test import Client
+
+    settings.SECURE_SSL_REDIRECT = True
+    client = Client()
+    assert client.get("/users/sign_in").status_code == 301
+    assert client.get("/-/liveness").status_code == 200
+    assert client.get("/-/readiness").status_code in (200, 503)
