@@ -7,8 +7,7 @@ accepts connections and never answers turns into a failed check, not a hung prob
 
 import os
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures import ThreadPoolExecutor, wait
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, storages
@@ -80,10 +79,11 @@ def readiness_checks() -> dict[str, str | None]:
             futures["broker_check"] = pool.submit(
                 _guarded, broker_check, url=settings.CELERY_BROKER_URL, timeout=timeout
             )
+        wait(futures.values(), timeout=timeout + 0.5)  # one deadline for all, not one per check
         for name, future in futures.items():
-            try:
-                results[name] = future.result(timeout=timeout + 0.5)
-            except FutureTimeout:
+            if future.done():
+                results[name] = future.result()
+            else:
                 results[name] = f"{name.removesuffix('_check')}: no answer within {timeout:g} s"
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
