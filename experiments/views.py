@@ -46,7 +46,11 @@ def _base(request, **extra) -> dict:
 
 
 def _tracking_uri(request) -> str:
-    base = settings.PUBLIC_URL.rstrip("/") if settings.PUBLIC_URL else request.build_absolute_uri("/").rstrip("/")
+    base = (
+        settings.PUBLIC_URL.rstrip("/")
+        if settings.PUBLIC_URL
+        else request.build_absolute_uri("/").rstrip("/")
+    )
     return f"{base}/api/v4/projects/{request.project.pk}/ml/mlflow"
 
 
@@ -54,7 +58,9 @@ def _tracking_uri(request) -> str:
 @project_page()
 def experiment_list(request, project_path):
     search = request.GET.get("q", "").strip()[:200]
-    page_obj, rows = experiment_list_page(project=request.project, search=search, page=request.GET.get("page", 1))
+    page_obj, rows = experiment_list_page(
+        project=request.project, search=search, page=request.GET.get("page", 1)
+    )
     return render(
         request,
         "experiments/experiment_list.html",
@@ -76,7 +82,9 @@ def _columns(spec: TableSpec, base_path: str) -> list[dict]:
     out = []
     for label, key, kind in cols:
         active = spec.sort == key
-        direction = ("asc" if spec.descending else "desc") if active else ("asc" if kind == "name" else "desc")
+        direction = (
+            ("asc" if spec.descending else "desc") if active else ("asc" if kind == "name" else "desc")
+        )
         out.append(
             {
                 "label": label,
@@ -135,8 +143,12 @@ def _table_context(request, experiment, spec: TableSpec) -> dict:
         "page_sizes": PAGE_SIZES,
         "can_delete_any": role >= Role.DEVELOPER,
         "view_query": spec.query_items(),
-        "next_url": base_path + "?" + urlencode(spec.query_items(cursor=page.next_cursor)) if page.next_cursor else "",
-        "prev_url": base_path + "?" + urlencode(spec.query_items(cursor=page.prev_cursor)) if page.prev_cursor else "",
+        "next_url": base_path + "?" + urlencode(spec.query_items(cursor=page.next_cursor))
+        if page.next_cursor
+        else "",
+        "prev_url": base_path + "?" + urlencode(spec.query_items(cursor=page.prev_cursor))
+        if page.prev_cursor
+        else "",
         "first_url": base_path + "?" + urlencode(spec.query_items()) if spec.cursor else "",
     }
 

@@ -23,7 +23,15 @@ def test_candidate_page_shows_everything_with_a_fixed_query_count(
     assert [n for n, _ in d.metadata] == ["note", "team"]
     assert d.system_metadata == [("mlflow.source.name", "train.py")]
     html = r.content.decode()
-    for text in (c.run_id, "run-001", "mnist", "lr", "0.01", f"ml_experiment_{exp.iid} version {c.iid}", "1m 05s"):
+    for text in (
+        c.run_id,
+        "run-001",
+        "mnist",
+        "lr",
+        "0.01",
+        f"ml_experiment_{exp.iid} version {c.iid}",
+        "1m 05s",
+    ):
         assert text in html
     assert XSS not in html and "&lt;/script&gt;" in html
 
