@@ -17,10 +17,11 @@ class CandidateMetadataInline(admin.TabularInline):
 class CandidateAdmin(admin.ModelAdmin):
     """Metric histories can be huge, so they are not inlined; pages and the API show them."""
 
-    list_display = ["name", "experiment", "iid", "status", "lifecycle", "start_time", "user_name"]
+    # `user` is the account that created it; `user_name` only what the client reported (MLflow's user_id).
+    list_display = ["name", "experiment", "iid", "status", "lifecycle", "start_time", "user", "user_name"]
     list_filter = ["status", "lifecycle"]
     search_fields = ["name", "eid", "experiment__name", "project__path"]
-    list_select_related = ["experiment"]
+    list_select_related = ["experiment", "user"]
     raw_id_fields = ["experiment", "project", "user"]
     readonly_fields = ["eid"]
     inlines = [CandidateParamInline, CandidateMetadataInline]

@@ -1,8 +1,9 @@
 """Deleting candidates from the web pages.
 
-Rule (GitLab's): a maintainer (or owner, or an admin) may delete any candidate of the project; a developer may
-delete the candidates they created (`candidate.user` is them); reporters may delete nothing. Deletion is MLflow's
-soft delete (lifecycle `deleted`): the candidates leave every page and search, and `restore_run` still works.
+Rule (GitLab's `write_model_experiments`, the same as the MLflow API's runs/delete and runs/restore): developers,
+maintainers, owners and admins may delete any candidate of the project, whoever created it; reporters may delete
+nothing. Deletion is MLflow's soft delete (lifecycle `deleted`): the candidates leave every page and search, and
+`restore_run` still works.
 """
 
 from django.db import transaction
@@ -14,32 +15,18 @@ from projects.models import Project, Role
 from .models import Candidate
 
 
-def candidate_deletable_filter(*, user, role: int) -> dict:
-    """ORM filter kwargs for the candidates this user may delete ({} = all; None-valued user = nothing)."""
-    if role >= Role.MAINTAINER:
-        return {}
-    if role >= Role.DEVELOPER:
-        return {"user": user}
-    return {"pk__in": []}
+def candidate_can_delete(*, role: int) -> bool:
+    return role >= Role.DEVELOPER
 
 
-def candidate_can_delete(*, candidate: Candidate, user, role: int) -> bool:
-    if role >= Role.MAINTAINER:
-        return True
-    return role >= Role.DEVELOPER and candidate.user_id is not None and candidate.user_id == user.pk
+def candidate_delete_many(*, project: Project, candidate_ids: list[int], role: int) -> int:
+    """Soft-delete the given active candidates of the project; returns how many were deleted.
 
-
-def candidate_delete_many(*, project: Project, candidate_ids: list[int], user, role: int) -> int:
-    """Soft-delete the given candidates of the project that the user may delete; returns how many were deleted.
-
-    Ids from another project or that the user may not delete are skipped silently (the page shows the count).
+    Ids from another project are skipped silently (the page shows the count); below developer nothing is deleted.
     """
-    if not candidate_ids:
+    if not candidate_ids or not candidate_can_delete(role=role):
         return 0
     with transaction.atomic():
         return Candidate.objects.filter(
-            project=project,
-            pk__in=candidate_ids,
-            lifecycle=Lifecycle.ACTIVE,
-            **candidate_deletable_filter(user=user, role=role),
+            project=project, pk__in=candidate_ids, lifecycle=Lifecycle.ACTIVE
         ).update(lifecycle=Lifecycle.DELETED, updated_at=timezone.now())

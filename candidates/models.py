@@ -48,6 +48,17 @@ class Candidate(models.Model):
         return self.name or str(self.eid)
 
     @property
+    def account_name(self) -> str:
+        """Who created it: the account of the token (or session) that did, which the client cannot choose."""
+        return self.user.username if self.user_id and self.user else ""
+
+    @property
+    def reported_user_name(self) -> str:
+        """MLflow's user_id as the client sent it (`mlflow.user`), when it differs from the account: anyone can
+        send any name, so pages show it only second to the account."""
+        return self.user_name if self.user_name != self.account_name else ""
+
+    @property
     def run_id(self) -> str:
         return self.eid.hex
 

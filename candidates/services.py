@@ -129,7 +129,11 @@ def candidate_create(
         candidate = Candidate.objects.create(
             experiment=experiment,
             project_id=experiment.project_id,
-            iid=internal_id_next(scope="candidate", scope_id=experiment.pk),
+            iid=internal_id_next(
+                scope="candidate",
+                scope_id=experiment.pk,
+                used=Candidate.objects.filter(experiment=experiment),
+            ),
             name=name,
             user=user,
             user_name=user_name or "",

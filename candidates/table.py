@@ -38,7 +38,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models.functions import Coalesce
 
 from experiments.models import Experiment, Lifecycle
 from projects.errors import InvalidValueError
@@ -230,7 +230,8 @@ def _annotate_sort(qs: QuerySet, sort: str) -> QuerySet:
             sort_key=ExpressionWrapper(F("end_time") - F("start_time"), output_field=BigIntegerField())
         )
     if column == "user":
-        return qs.annotate(sort_key=Coalesce(NullIf(F("user_name"), Value("")), F("user__username")))
+        # The column shows the account that created the candidate (not the client's claim), so it sorts by it.
+        return qs.annotate(sort_key=Coalesce(F("user__username"), Value("")))
     return qs.annotate(sort_key=F(column))
 
 

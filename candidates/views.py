@@ -42,7 +42,7 @@ def candidate_detail(request, project_path, candidate_id):
         "candidate": candidate,
         "experiment": candidate.experiment,
         "details": details,
-        "can_delete": candidate_can_delete(candidate=candidate, user=request.user, role=request.project_role),
+        "can_delete": candidate_can_delete(role=request.project_role),
         "data_url": f"{base}metrics.json",
         "live_url": f"{base}live.json",
         "base_url": base,
@@ -62,10 +62,8 @@ def candidate_detail(request, project_path, candidate_id):
 def candidate_delete(request, project_path, candidate_id):
     candidate = candidate_get_for_page(project=request.project, candidate_id=candidate_id)
     back = _experiment_url(request, candidate)
-    can = candidate_can_delete(candidate=candidate, user=request.user, role=request.project_role)
+    # project_page(Role.DEVELOPER) is the whole rule: developers may delete any candidate (bulk.py).
     if request.POST.get("confirm") != "1":
-        row = TableRow(candidate, {}, {})
-        row.deletable = can
         return render(
             request,
             "candidates/confirm_delete.html",
@@ -73,16 +71,12 @@ def candidate_delete(request, project_path, candidate_id):
                 "nav": "experiments",
                 "project": request.project,
                 "experiment": candidate.experiment,
-                "rows": [row],
+                "rows": [TableRow(candidate, {}, {})],
                 "back": f"/{request.project.path}/-/ml/candidates/{candidate.pk}/",
                 "action": request.path,
             },
         )
-    if not can:
-        raise Http404("Candidate not found")
-    candidate_delete_many(
-        project=request.project, candidate_ids=[candidate.pk], user=request.user, role=request.project_role
-    )
+    candidate_delete_many(project=request.project, candidate_ids=[candidate.pk], role=request.project_role)
     messages.success(request, f"Deleted candidate {candidate.name or candidate.run_id}.")
     return redirect(back)
 

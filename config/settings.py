@@ -1,11 +1,12 @@
 """Assay settings. Everything that differs between machines comes from the environment (see README)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from .env import env_bool, env_int, env_list, env_str
+from .env import env_bool, env_int, env_list, env_networks, env_pair, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("ASSAY_DATA_DIR", str(BASE_DIR / "var")))
@@ -19,6 +20,26 @@ if not SECRET_KEY:
     SECRET_KEY = _INSECURE_KEY
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+# HTTPS (set these behind TLS; `manage.py check --deploy` is clean with ASSAY_PRODUCTION=1 and all of them on).
+# Off by default: a secure cookie is never sent over plain HTTP, so turning them on without TLS breaks sign-in, and
+# HSTS is remembered by browsers for SECURE_HSTS_SECONDS, so it is only ever turned on on purpose.
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# Health probes (kubelet, load balancers) speak plain HTTP to the process: a redirect would fail them.
+SECURE_REDIRECT_EXEMPT = [r"^-/liveness$", r"^-/readiness$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Behind a TLS-terminating proxy: the header (as in request.META) and value that mean "the client used HTTPS",
+# e.g. `HTTP_X_FORWARDED_PROTO,https`. Only if the proxy always sets or strips that header.
+SECURE_PROXY_SSL_HEADER = env_pair("SECURE_PROXY_SSL_HEADER")
+
+# Monitoring endpoints (/-/liveness, /-/readiness, later /-/metrics): only these client networks reach them
+# (GitLab's monitoring_whitelist); others get 404. Readiness gives the broker and storage this long to answer.
+MONITORING_ALLOWLIST = env_networks("ASSAY_MONITORING_ALLOWLIST", ["127.0.0.0/8", "::1/128"])
+MONITORING_CHECK_TIMEOUT = env_int("ASSAY_MONITORING_CHECK_TIMEOUT", 2)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -35,6 +56,8 @@ INSTALLED_APPS = [
     "mlflow_api",
     "ci_integration",
     "model_registry",
+    # django-axes: sign-in throttling (see the sign-in section below).
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -46,6 +69,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -98,6 +123,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
 LOGIN_URL = "/users/sign_in"
+
+# Sign-in throttling (django-axes: a maintained, audited lockout instead of our own counter). After
+# ASSAY_SIGN_IN_FAILURE_LIMIT wrong passwords for one account from one address, that account+address pair is locked
+# for ASSAY_SIGN_IN_COOLOFF seconds (failures older than that no longer count) and the sign-in page says so (429).
+# Only password sign-in goes through authenticate(): API tokens (the MLflow client) are not throttled by it.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first, so a locked-out pair never reaches the password check
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("ASSAY_SIGN_IN_THROTTLE", True)
+AXES_FAILURE_LIMIT = env_int("ASSAY_SIGN_IN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(seconds=env_int("ASSAY_SIGN_IN_COOLOFF", 900))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "projects.views.sign_in_locked"
+# The peer address only: X-Forwarded-For is set by clients too, and would let an attacker pick a fresh "address"
+# for every guess. (Behind a proxy every client has the proxy's address, so the lock is then per account.)
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/users/sign_in"
 

@@ -19,5 +19,6 @@ urlpatterns = [
     re_path(PROJECT + "ml/models/", include("model_registry.urls")),
     re_path(PROJECT + "packages/", include("packages_registry.urls")),
     path("-/ci/", include("ci_integration.urls")),
+    path("", include("monitoring.urls")),
     path("", include("projects.urls")),
 ]

@@ -58,14 +58,18 @@ def experiment_create(
     try:
         with transaction.atomic():
             if iid is None:
-                iid = internal_id_next(scope="experiment", scope_id=project.pk)
+                used = Experiment.objects.filter(project=project)
+                iid = internal_id_next(scope="experiment", scope_id=project.pk, used=used)
             experiment = Experiment.objects.create(project=project, iid=iid, name=name, user=user)
             ExperimentMetadata.objects.bulk_create(
                 ExperimentMetadata(experiment=experiment, name=k, value=v) for k, v in pairs.items()
             )
     except IntegrityError as exc:
-        # The unique (project, name) constraint decides a race between two creators.
-        raise _already_exists(name) from exc
+        # The unique (project, name) constraint decides a race between two creators; any other conflict (an iid
+        # given by the caller) is not a taken name and must not be reported as one.
+        if Experiment.objects.filter(project=project, name=name).exists():
+            raise _already_exists(name) from exc
+        raise
     return experiment
 
 
@@ -98,13 +102,20 @@ def experiment_rename(*, experiment: Experiment, name: str) -> Experiment:
 
 
 def _lifecycle_set(experiment: Experiment, lifecycle: str) -> Experiment:
-    experiment.lifecycle = lifecycle
-    experiment.save(update_fields=["lifecycle", "updated_at"])
+    """The experiment and every candidate of it move to `lifecycle` together, as MLflow's SqlAlchemyStore does in
+    delete_experiment/restore_experiment: a run of a deleted experiment is deleted (logging to it is refused), and
+    restoring the experiment restores all its runs, also one deleted on its own before."""
+    with transaction.atomic():
+        experiment.lifecycle = lifecycle
+        experiment.save(update_fields=["lifecycle", "updated_at"])
+        experiment.candidates.exclude(lifecycle=lifecycle).update(
+            lifecycle=lifecycle, updated_at=timezone.now()
+        )
     return experiment
 
 
 def experiment_delete(*, experiment: Experiment) -> Experiment:
-    """Soft delete (MLflow's lifecycle_stage 'deleted'); the experiment's candidates stay readable."""
+    """Soft delete (MLflow's lifecycle_stage 'deleted') of the experiment and its candidates; both stay readable."""
     if experiment.iid == 0:
         raise InvalidValueError(
             "Cannot delete the default experiment '0'. This is an internally reserved ID."

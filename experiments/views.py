@@ -111,7 +111,7 @@ def _prepare_cells(rows, spec: TableSpec) -> None:
         row.created = _utc(c.start_time, "%Y-%m-%d %H:%M")
         row.created_title = _utc(c.start_time, "%Y-%m-%d %H:%M:%S")
         row.duration_text = duration(row.duration_ms)
-        row.user_text = c.user_name or (c.user.username if c.user_id and c.user else "")
+        row.user_text, row.user_reported = c.account_name, c.reported_user_name
         row.param_cells = [
             (row.params.get(p, ""), Truncator(row.params.get(p, "")).chars(40)) for p in spec.params
         ]
@@ -127,8 +127,9 @@ def _table_context(request, experiment, spec: TableSpec) -> dict:
     base_path = request.path
     param_names, metric_names = table_column_names(experiment=experiment)
     role = request.project_role
+    deletable = candidate_can_delete(role=role)
     for row in page.rows:
-        row.deletable = candidate_can_delete(candidate=row.candidate, user=request.user, role=role)
+        row.deletable = deletable
     _prepare_cells(page.rows, spec)
     ci_jobs = integrations.ci_jobs_for(candidate_ids=[row.candidate.pk for row in page.rows])
     return {
@@ -187,7 +188,7 @@ def experiment_candidates_csv(request, project_path, iid):
     writer = csv.writer(_Echo())
 
     def lines():
-        header = ["id", "iid", "run_id", "name", "status", "start_time", "end_time", "user"]
+        header = ["id", "iid", "run_id", "name", "status", "start_time", "end_time", "user", "reported_user"]
         yield writer.writerow(
             header + [f"params.{p}" for p in spec.params] + [f"metrics.{m}" for m in spec.metrics]
         )
@@ -195,7 +196,6 @@ def experiment_candidates_csv(request, project_path, iid):
             return
         for row in _chain(first, rows):
             c = row.candidate
-            user = c.user_name or (c.user.username if c.user else "")
             yield writer.writerow(
                 [
                     c.pk,
@@ -205,7 +205,8 @@ def experiment_candidates_csv(request, project_path, iid):
                     c.status,
                     c.start_time or "",
                     c.end_time or "",
-                    _csv_text(user),
+                    _csv_text(c.account_name),
+                    _csv_text(c.reported_user_name),
                 ]
                 + [_csv_text(row.params.get(p, "")) for p in spec.params]
                 + [row.metrics.get(m, "") for m in spec.metrics]
@@ -237,22 +238,16 @@ def experiment_candidates_delete(request, project_path, iid):
     if request.POST.get("confirm") != "1":
         spec = TableSpec(experiment=experiment, candidate_ids=ids or [0], page_size=100)
         rows = table_page(spec=spec).rows
-        for row in rows:
-            row.deletable = candidate_can_delete(
-                candidate=row.candidate, user=request.user, role=request.project_role
-            )
         return render(
             request,
             "candidates/confirm_delete.html",
             _base(request, experiment=experiment, rows=rows, back=back, action=request.path),
         )
-    deleted = candidate_delete_many(
-        project=request.project, candidate_ids=ids, user=request.user, role=request.project_role
-    )
+    deleted = candidate_delete_many(project=request.project, candidate_ids=ids, role=request.project_role)
     skipped = len(ids) - deleted
     text = f"Deleted {deleted} candidate{'s' if deleted != 1 else ''}."
     if skipped:
-        text += f" {skipped} could not be deleted (you may delete only your own candidates)."
+        text += f" {skipped} could not be deleted (already deleted or not in this project)."
     messages.success(request, text)
     return redirect(back)
 

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import Lower
 
 
 class Role(models.IntegerChoices):
@@ -29,6 +30,11 @@ class Project(models.Model):
 
     class Meta:
         ordering = ["path"]
+        constraints = [
+            # GitLab's paths are case-insensitive: `TEAM/ALPHA` is `team/alpha`. The unique index on lower(path) is
+            # also what project lookups by path use (projects/selectors.py).
+            models.UniqueConstraint(Lower("path"), name="project_unique_lower_path"),
+        ]
 
     def __str__(self) -> str:
         return self.path

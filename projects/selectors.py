@@ -6,6 +6,7 @@ from urllib.parse import unquote
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import QuerySet
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from .db import hot_cursor
@@ -65,7 +66,8 @@ def access_for_token(
     if ref.isdigit():
         project_match, ref_value = "p.id = %s", int(ref) if int(ref) <= _MAX_ID else -1
     else:
-        project_match, ref_value = "p.path = %s", ref
+        # Case-insensitive like GitLab; served by the unique index on lower(path).
+        project_match, ref_value = "lower(p.path) = %s", ref.lower()
     sql, token_names, user_names, project_names = _access_sql(project_match)
     with hot_cursor() as cursor:
         cursor.execute(sql, [ref_value, token_digest(secret)])
@@ -86,11 +88,12 @@ def access_for_token(
 
 
 def project_get_by_ref(*, ref: str) -> Project | None:
-    """A project by numeric id or (URL-encoded) path, as GitLab's `/projects/:id` accepts both."""
+    """A project by numeric id or (URL-encoded) path, as GitLab's `/projects/:id` accepts both; paths match
+    case-insensitively (GitLab's rule), through the unique index on lower(path)."""
     ref = unquote(ref)
     if ref.isdigit():
-        return Project.objects.filter(pk=int(ref)).first()
-    return Project.objects.filter(path=ref).first()
+        return Project.objects.filter(pk=int(ref)).first() if int(ref) <= _MAX_ID else None
+    return Project.objects.alias(lower_path=Lower("path")).filter(lower_path=ref.lower()).first()
 
 
 def project_role_for_user(*, project: Project, user) -> int | None:

@@ -5,8 +5,8 @@ import secrets
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from .models import AccessToken, InternalId, Membership, Project, Role, TokenScope
@@ -18,22 +18,30 @@ def token_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def internal_id_next(*, scope: str, scope_id: int) -> int:
-    """Allocate the next number in a scope. Safe under concurrency: the UPDATE holds the row lock to commit."""
-    with transaction.atomic():
-        updated = InternalId.objects.filter(scope=scope, scope_id=scope_id).update(
-            last_value=F("last_value") + 1
-        )
-        if not updated:
-            try:
-                with transaction.atomic():
-                    InternalId.objects.create(scope=scope, scope_id=scope_id, last_value=1)
-                    return 1
-            except IntegrityError:
-                InternalId.objects.filter(scope=scope, scope_id=scope_id).update(
-                    last_value=F("last_value") + 1
-                )
-        return InternalId.objects.get(scope=scope, scope_id=scope_id).last_value
+def internal_id_next(*, scope: str, scope_id: int, used: QuerySet | None = None) -> int:
+    """Allocate the next number in a scope, in one statement (the upsert holds the counter's row lock to commit).
+
+    `used` is the scope's rows with an `iid` column (e.g. the project's experiments): the next number is then
+    max(counter, highest iid used) + 1, so a counter that fell behind (a database restore, rows inserted by hand or
+    imported) heals itself instead of handing out a number that is taken. Like GitLab's InternalId, whose missing
+    counter starts from the highest iid in use.
+    """
+    qn = connection.ops.quote_name
+    table = qn(InternalId._meta.db_table)
+    if used is None:
+        floor_sql, floor_params = "0", []
+    else:
+        iids_sql, floor_params = used.order_by().values("iid").query.sql_with_params()
+        floor_sql = f"(SELECT COALESCE(MAX(u.iid), 0) FROM ({iids_sql}) u)"
+    sql = (
+        f"INSERT INTO {table} (scope, scope_id, last_value) VALUES (%s, %s, {floor_sql} + 1)"
+        f" ON CONFLICT (scope, scope_id) DO UPDATE"
+        f" SET last_value = GREATEST({table}.last_value, {floor_sql}) + 1"
+        " RETURNING last_value"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [scope, scope_id, *floor_params, *floor_params])
+        return cursor.fetchone()[0]
 
 
 def project_create(*, path: str, name: str = "", description: str = "", owner=None) -> Project:
@@ -48,6 +56,15 @@ def project_create(*, path: str, name: str = "", description: str = "", owner=No
 def membership_set(*, project: Project, user, role: int) -> Membership:
     membership, _ = Membership.objects.update_or_create(project=project, user=user, defaults={"role": role})
     return membership
+
+
+def membership_grant(*, project: Project, user, role: int, lower: bool = False) -> Membership:
+    """Give the user at least `role` in the project; an existing higher role is kept unless `lower` is set, so an
+    operator command never silently demotes (e.g. the project's owner asking for a developer token)."""
+    membership = Membership.objects.filter(project=project, user=user).first()
+    if membership is not None and membership.role > role and not lower:
+        return membership
+    return membership_set(project=project, user=user, role=role)
 
 
 def access_token_create(

@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models.functions import Lower
 
 from projects.models import Project
 from projects.services import project_create, user_get_or_create
@@ -14,7 +15,8 @@ class Command(BaseCommand):
         parser.add_argument("--owner", default=None, help="username; created if missing")
 
     def handle(self, *args, path, name, owner, **options):
-        project = Project.objects.filter(path=path).first()
+        # Paths are case-insensitive: `Team/Proj` is the existing `team/proj`. A numeric path is a path here.
+        project = Project.objects.alias(lower_path=Lower("path")).filter(lower_path=path.lower()).first()
         if project is None:
             try:
                 project = project_create(

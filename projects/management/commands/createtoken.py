@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from projects.models import Project, Role, TokenScope
-from projects.services import access_token_create, membership_set, user_get_or_create
+from projects.selectors import project_get_by_ref
+from projects.services import access_token_create, membership_grant, user_get_or_create
 
 ROLES = {role.label.lower(): role for role in Role}
 
@@ -13,15 +14,24 @@ class Command(BaseCommand):
         parser.add_argument("--project", required=True, help="project path or id")
         parser.add_argument("--user", required=True, help="username; created if missing")
         parser.add_argument("--role", default="developer", choices=sorted(ROLES))
+        parser.add_argument(
+            "--lower-role",
+            action="store_true",
+            help="set --role even if the user already has a higher one (without it a higher role is kept)",
+        )
         parser.add_argument("--scopes", default="api", choices=[s.value for s in TokenScope])
         parser.add_argument("--name", default="cli")
 
-    def handle(self, *args, project, user, role, scopes, name, **options):
-        found = Project.objects.filter(pk=int(project)).first() if project.isdigit() else None
-        found = found or Project.objects.filter(path=project).first()
+    def handle(self, *args, project, user, role, lower_role, scopes, name, **options):
+        found: Project | None = project_get_by_ref(ref=project)
         if found is None:
             raise CommandError(f"project {project!r} does not exist (create it with createproject)")
         account = user_get_or_create(username=user)
-        membership_set(project=found, user=account, role=ROLES[role])
+        membership = membership_grant(project=found, user=account, role=ROLES[role], lower=lower_role)
+        if membership.role > ROLES[role]:
+            self.stderr.write(
+                f"{user} keeps the {Role(membership.role).label.lower()} role in {found.path} "
+                f"(asked for {role}; pass --lower-role to lower it)"
+            )
         _, secret = access_token_create(user=account, name=name, scopes=scopes)
         self.stdout.write(secret)
