@@ -55,7 +55,7 @@ def _signed_in(page, tenant, live_server):  # noqa: F811
 
 
 def _result(frame) -> dict:
-    frame.wait_for_function("document.documentElement.hasAttribute('data-result')")
+    frame.wait_for_function("() => document.documentElement.hasAttribute('data-result')")
     return json.loads(frame.evaluate("document.documentElement.getAttribute('data-result')"))
 
 
