@@ -38,7 +38,7 @@ def _plotly_html() -> bytes:
 
 def _seed(tenant):
     project = tenant.project
-    tenant.owner.is_staff = True
+    tenant.owner.is_staff = tenant.owner.is_superuser = True
     tenant.owner.save()
     with_model = make_candidate_with_model_folder(
         project, experiment_name="models-exp", params={"lr": "0.1"}, metrics={"auc": 0.9}
@@ -145,6 +145,9 @@ def test_every_page_runs_under_the_policy_without_violations_or_errors(
     sign_in(page, tenant.owner)
     watched.visit("/", ready="#projects")
     watched.visit("/-/ci/status")
+    watched.visit("/admin/", ready="#content-main")
+    watched.visit("/admin/candidates/candidate/", ready="#result_list")
+    watched.visit(f"/admin/projects/project/{tenant.project.pk}/change/", ready="form")
 
     watched.visit(urls["experiments"], ready="#experiments")
     watched.visit(urls["exp"], ready="#candidates")
