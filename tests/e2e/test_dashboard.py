@@ -107,7 +107,9 @@ def test_dashboard_end_to_end(page, mlflow_client, tenant, screenshots):
     )
     mlflow_client.set_terminated(live_run_id)
     # Predicates as functions: a bare expression is eval'd in the page, which the page's policy forbids.
-    page.wait_for_function("() => document.querySelector('#candidates').dataset.running === '0'", timeout=30_000)
+    page.wait_for_function(
+        "() => document.querySelector('#candidates').dataset.running === '0'", timeout=30_000
+    )
     assert page.evaluate("window.__marker") == 1  # same document: no reload happened
 
     # Performance tab: one trace per candidate on each metric chart, scatter and parallel coordinates.
