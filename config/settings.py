@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "csp",  # its system checks catch settings in the pre-4.0 format
     "projects",
     "experiments",
     "candidates",
@@ -69,9 +70,34 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Content-Security-Policy on every response (django-csp 4.x: one dict of directives). A stored value that slips
+# past escaping still cannot run: no inline script, no eval, scripts and Plotly only from our own origin.
+# Responses that set their own policy keep it (file downloads: `sandbox`; HTML artifacts:
+# `sandbox allow-scripts; frame-ancestors 'self'`, see packages_registry/responses.py).
+from csp.constants import NONE, SELF, UNSAFE_INLINE  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        # Plotly draws by injecting <style> elements and `style` attributes (no nonce support), so inline styles
+        # stay allowed; CSS cannot run script, and every stored value is escaped before it reaches a page.
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],  # Plotly's own icons and cursors
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "frame-src": [SELF],  # the sandboxed HTML artifact on its file page
+        "frame-ancestors": [NONE],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+    }
+}
 
 ROOT_URLCONF = "config.urls"
 TEMPLATES = [
@@ -150,11 +176,10 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "/static/"
-# Plotly's bundle is served from the installed plotly package (never a CDN): /static/vendor/plotly/plotly.min.js
-from importlib.util import find_spec  # noqa: E402
-
-_PLOTLY_DATA = Path(find_spec("plotly").origin).parent / "package_data"
-STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/plotly", str(_PLOTLY_DATA))]
+# Plotly is served from our origin (never a CDN): /static/vendor/plotly/plotly.min.js is plotly.js's *strict*
+# bundle (npm plotly.js-strict-dist-min, see static/vendor/plotly/README.md): unlike the bundle in the Python
+# package, its WebGL traces (scattergl, parcoords) need no eval, so the policy below needs no 'unsafe-eval'.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(DATA_DIR / "staticfiles")))
 try:  # WhiteNoise warns on every start when the folder is missing; collectstatic fills it in production.
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ app_name = "packages_registry"
 urlpatterns = [
     path("", views.package_list, name="package_list"),
     path("<int:package_id>/", views.package_detail, name="package_detail"),
+    path("<int:package_id>/files/<int:file_id>/", views.package_file_detail, name="package_file_detail"),
     path(
         "<int:package_id>/files/<int:file_id>/download",
         views.package_file_download,

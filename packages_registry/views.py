@@ -9,7 +9,7 @@ from projects.decorators import project_page
 
 from . import selectors
 from .models import PackageType
-from .responses import file_response
+from .responses import file_response, inline_display
 
 PACKAGES_PER_PAGE = 20
 FILES_PER_PAGE = 100
@@ -68,13 +68,37 @@ def package_detail(request, project_path, package_id: int):
     )
 
 
+def _package_file(package, file_id: int):
+    package_file = selectors.package_files(package=package).filter(pk=file_id).first()
+    if package_file is None:
+        raise Http404("File not found")
+    return package_file
+
+
+@require_GET
+@project_page()
+def package_file_detail(request, project_path, package_id: int, file_id: int):
+    package = _package(request, package_id)
+    package_file = _package_file(package, file_id)
+    display, _ = inline_display(package_file)
+    return render(
+        request,
+        "packages_registry/package_file_detail.html",
+        {
+            "nav": "packages",
+            "project": request.project,
+            "package": package,
+            "file": package_file,
+            "display": display.value,
+        },
+    )
+
+
 @require_GET
 @project_page()
 def package_file_download(request, project_path, package_id: int, file_id: int):
-    package_file = selectors.package_files(package=_package(request, package_id)).filter(pk=file_id).first()
-    if package_file is None:
-        raise Http404("File not found")
-    return file_response(request, package_file, as_attachment=request.GET.get("inline") != "1")
+    package_file = _package_file(_package(request, package_id), file_id)
+    return file_response(request, package_file, inline=request.GET.get("inline") == "1")
 
 
 @require_GET

@@ -2,7 +2,7 @@
 
 import math
 from datetime import UTC, datetime
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django import template
 
@@ -43,6 +43,25 @@ def metric(value):
     if math.isinf(value):
         return "∞" if value > 0 else "-∞"
     return f"{value:.6g}"
+
+
+@register.filter
+def http_url(value) -> str:
+    """`value` if it is an absolute http(s) URL with a host, else "": the one allow-list every user-supplied URL
+    passes before it becomes an `href` (a CI tag can say `javascript:…`). Templates show "" as plain text."""
+    if not isinstance(value, str) or not value:
+        return ""
+    # Browsers drop control characters and whitespace inside a scheme ("java\tscript:"), so refuse them outright.
+    if any(ord(ch) <= 0x20 or ord(ch) == 0x7F for ch in value):
+        return ""
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:  # a malformed IPv6 host or port
+        return ""
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return ""
+    return value
 
 
 @register.filter

@@ -119,13 +119,16 @@ def test_dashboard_end_to_end(page, mlflow_client, tenant, screenshots):
         timeout=30_000,
     )
     mlflow_client.set_terminated(live_run_id)
-    page.wait_for_function("document.querySelector('#candidates').dataset.running === '0'", timeout=30_000)
+    # Predicates as functions: a bare expression is eval'd in the page, which the page's policy forbids.
+    page.wait_for_function(
+        "() => document.querySelector('#candidates').dataset.running === '0'", timeout=30_000
+    )
     assert page.evaluate("window.__marker") == 1  # same document: no reload happened
 
     # Performance tab: one trace per candidate on each metric chart, scatter and parallel coordinates.
     page.click(".tabs a:has-text('Performance')")
     page.wait_for_selector('#metric-charts[data-loaded="1"]')
-    page.wait_for_function("document.querySelector('#parcoords').data !== undefined")
+    page.wait_for_function("() => document.querySelector('#parcoords').data !== undefined")
     charts = {c["metric"]: c["traces"] for c in chart_traces(page, ".metric-chart")}
     assert set(charts) == {"acc", "loss"}
     assert len(charts["loss"]) == 6 and len(charts["acc"]) == 4
