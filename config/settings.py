@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
     "projects",
     "experiments",
     "candidates",
@@ -68,14 +69,20 @@ WSGI_APPLICATION = "config.wsgi.application"
 # Database: DATABASE_URL (postgres://user@host:5432/name) or the embedded SQLite file.
 DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60))}
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60))
+    }
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "assay.sqlite3",
-            "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"},
+            "OPTIONS": {
+                "timeout": 30,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL;",
+            },
         }
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
@@ -182,6 +189,23 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+# The OpenAPI document of Assay's own APIs (/api/v4/openapi.json), generated from the DRF views and their
+# serializers. The MLflow API follows MLflow's own specification and is not described there.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Assay API",
+    "VERSION": "1",
+    "OAS_VERSION": "3.1.0",
+    "DESCRIPTION": (
+        "GitLab-compatible generic packages and project access tokens APIs. Authenticate with "
+        '`Authorization: Bearer <token>` or `PRIVATE-TOKEN: <token>`. Errors are `{"message": "..."}`. The MLflow '
+        "REST API (under /api/v4/projects/{id}/ml/mlflow/) follows MLflow's own specification and is not "
+        "described here."
+    ),
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v4",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # The public base URL printed in the UI's empty states (MLFLOW_TRACKING_URI); derived from the request if empty.

@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
+from drf_spectacular.renderers import OpenApiJsonRenderer2
+from drf_spectacular.views import SpectacularJSONAPIView
 
 from packages_registry import api as packages_api
-from packages_registry.openapi import openapi_schema
 
 PROJECT = r"^(?P<project_path>[A-Za-z0-9_][A-Za-z0-9_.\-]*(?:/[A-Za-z0-9_][A-Za-z0-9_.\-]*)*?)/-/"
 API_PROJECT = r"^api/v4/projects/(?P<project_ref>[^/]+(?:/[^/]+)*?)/"
@@ -13,7 +14,12 @@ urlpatterns = [
     re_path(API_PROJECT + "packages/", include("packages_registry.api_urls")),
     # GitLab lists packages at .../packages (no slash); the OpenAPI schema of our own (non-MLflow) APIs.
     re_path(API_PROJECT + "packages$", packages_api.package_list),
-    path("api/v4/openapi.json", openapi_schema, name="openapi_schema"),
+    # Served as application/json whatever the Accept header, as the hand-written document was.
+    path(
+        "api/v4/openapi.json",
+        SpectacularJSONAPIView.as_view(renderer_classes=[OpenApiJsonRenderer2]),
+        name="openapi_schema",
+    ),
     re_path(PROJECT + "ml/experiments/", include("experiments.urls")),
     re_path(PROJECT + "ml/candidates/", include("candidates.urls")),
     re_path(PROJECT + "ml/models/", include("model_registry.urls")),
