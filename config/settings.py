@@ -208,6 +208,15 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# Project access tokens created through the API (GitLab's rules): the expiry when none is given, and the
+# longest a token may live.
+ASSAY_ACCESS_TOKEN_DEFAULT_DAYS = env_int("ASSAY_ACCESS_TOKEN_DEFAULT_DAYS", 30)
+ASSAY_ACCESS_TOKEN_MAX_DAYS = env_int("ASSAY_ACCESS_TOKEN_MAX_DAYS", 365)
+if not 1 <= ASSAY_ACCESS_TOKEN_DEFAULT_DAYS <= ASSAY_ACCESS_TOKEN_MAX_DAYS:
+    raise ImproperlyConfigured(
+        "ASSAY_ACCESS_TOKEN_DEFAULT_DAYS must be between 1 and ASSAY_ACCESS_TOKEN_MAX_DAYS"
+    )
+
 # The public base URL printed in the UI's empty states (MLFLOW_TRACKING_URI); derived from the request if empty.
 PUBLIC_URL = env_str("ASSAY_PUBLIC_URL", "")
 

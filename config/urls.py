@@ -4,6 +4,7 @@ from drf_spectacular.renderers import OpenApiJsonRenderer2
 from drf_spectacular.views import SpectacularJSONAPIView
 
 from packages_registry import api as packages_api
+from projects import api as projects_api
 
 PROJECT = r"^(?P<project_path>[A-Za-z0-9_][A-Za-z0-9_.\-]*(?:/[A-Za-z0-9_][A-Za-z0-9_.\-]*)*?)/-/"
 API_PROJECT = r"^api/v4/projects/(?P<project_ref>[^/]+(?:/[^/]+)*?)/"
@@ -14,6 +15,12 @@ urlpatterns = [
     re_path(API_PROJECT + "packages/", include("packages_registry.api_urls")),
     # GitLab lists packages at .../packages (no slash); the OpenAPI schema of our own (non-MLflow) APIs.
     re_path(API_PROJECT + "packages$", packages_api.package_list),
+    re_path(API_PROJECT + r"access_tokens$", projects_api.access_token_list, name="access_token_list_api"),
+    re_path(
+        API_PROJECT + r"access_tokens/(?P<token_id>[0-9]{1,18})$",
+        projects_api.access_token_detail,
+        name="access_token_api",
+    ),
     # Served as application/json whatever the Accept header, as the hand-written document was.
     path(
         "api/v4/openapi.json",

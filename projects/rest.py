@@ -12,7 +12,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, serializers
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -64,9 +64,8 @@ class ProjectRole(BasePermission):
         return True
 
 
-class JsonOnly(BaseContentNegotiation):
-    def select_parser(self, request, parsers):
-        return parsers[0] if parsers else None
+class JsonOnly(DefaultContentNegotiation):
+    """Parsers by Content-Type as usual; the answer is JSON whatever Accept says (never a 406)."""
 
     def select_renderer(self, request, renderers, format_suffix=None):
         return renderers[0], renderers[0].media_type
@@ -98,7 +97,7 @@ def gitlab_exception_handler(exc, context):
         return error_response(f"400 Bad request - {exc.message}", 400)
     if isinstance(exc, exceptions.MethodNotAllowed):
         return error_response("405 Method Not Allowed", 405)
-    if isinstance(exc, exceptions.ValidationError):
+    if isinstance(exc, exceptions.ValidationError | exceptions.ParseError):
         return error_response(f"400 Bad request - {_api_exception_message(exc)}", 400)
     if isinstance(exc, exceptions.APIException):
         return error_response(f"{exc.status_code} {_api_exception_message(exc)}", exc.status_code)

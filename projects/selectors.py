@@ -5,10 +5,11 @@ from urllib.parse import unquote
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from .db import hot_cursor
+from .errors import InvalidValueError, NotFoundError
 from .models import AccessToken, Membership, Project
 from .services import token_digest
 
@@ -28,7 +29,9 @@ def access_token_get_active(*, secret: str) -> AccessToken | None:
     """The token for a secret if it is neither revoked nor expired."""
     if not secret:
         return None
-    return _token_active(AccessToken.objects.select_related("user").filter(digest=token_digest(secret)).first())
+    return _token_active(
+        AccessToken.objects.select_related("user").filter(digest=token_digest(secret)).first()
+    )
 
 
 def _select(model, alias: str) -> tuple[list[str], str]:
@@ -57,7 +60,9 @@ def _access_sql(project_match: str) -> tuple[str, list[str], list[str], list[str
     return sql, token_names, user_names, project_names
 
 
-def access_for_token(*, secret: str, project_ref: str) -> tuple[AccessToken | None, Project | None, int | None]:
+def access_for_token(
+    *, secret: str, project_ref: str
+) -> tuple[AccessToken | None, Project | None, int | None]:
     """(active token with its user, the project by ref, the token user's role in it) in one query.
 
     The API's hot path: every MLflow call authenticates, so token, user, project and membership come from one
@@ -117,3 +122,42 @@ def project_list_for_user(*, user) -> QuerySet[Project]:
     if user.is_superuser:
         return Project.objects.all()
     return Project.objects.filter(memberships__user=user).distinct()
+
+
+def _project_access_tokens(*, project: Project) -> QuerySet[AccessToken]:
+    role = Membership.objects.filter(project=project, user=OuterRef("user_id")).values("role")[:1]
+    return (
+        AccessToken.objects.filter(project=project)
+        .select_related("user")
+        .annotate(access_level=Subquery(role))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def project_access_token_list(*, project: Project, state: str = "") -> QuerySet[AccessToken]:
+    """The project's access tokens (not its members' personal ones), newest first, each with `access_level`;
+    `state` "active" or "inactive" (revoked, expired or with a deactivated user) narrows them."""
+    tokens = _project_access_tokens(project=project)
+    active = Q(revoked_at__isnull=True, user__is_active=True) & (
+        Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+    )
+    if state == "active":
+        return tokens.filter(active)
+    if state == "inactive":
+        return tokens.exclude(active)
+    if state:
+        raise InvalidValueError(f"state does not have a valid value: {state}")
+    return tokens
+
+
+def project_access_token_get(*, project: Project, token_id: int) -> AccessToken:
+    token = (
+        _project_access_tokens(project=project).filter(pk=token_id).first() if token_id <= _MAX_ID else None
+    )
+    if token is None:
+        raise NotFoundError("404 Not Found")
+    return token
+
+
+def access_token_is_active(token: AccessToken) -> bool:
+    return _token_active(token) is not None
