@@ -1,10 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.renderers import OpenApiJsonRenderer2
-from drf_spectacular.views import SpectacularJSONAPIView
 
 from packages_registry import api as packages_api
 from projects import api as projects_api
+from projects.rest import OpenApiDocument
 
 PROJECT = r"^(?P<project_path>[A-Za-z0-9_][A-Za-z0-9_.\-]*(?:/[A-Za-z0-9_][A-Za-z0-9_.\-]*)*?)/-/"
 API_PROJECT = r"^api/v4/projects/(?P<project_ref>[^/]+(?:/[^/]+)*?)/"
@@ -21,12 +20,7 @@ urlpatterns = [
         projects_api.access_token_detail,
         name="access_token_api",
     ),
-    # Served as application/json whatever the Accept header, as the hand-written document was.
-    path(
-        "api/v4/openapi.json",
-        SpectacularJSONAPIView.as_view(renderer_classes=[OpenApiJsonRenderer2]),
-        name="openapi_schema",
-    ),
+    path("api/v4/openapi.json", OpenApiDocument.as_view(), name="openapi_schema"),
     re_path(PROJECT + "ml/experiments/", include("experiments.urls")),
     re_path(PROJECT + "ml/candidates/", include("candidates.urls")),
     re_path(PROJECT + "ml/models/", include("model_registry.urls")),

@@ -9,7 +9,9 @@ authorises per HTTP method with the view's `access` table, answers every error a
 import math
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.renderers import OpenApiJsonRenderer2
 from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.views import SpectacularJSONAPIView
 from rest_framework import exceptions, serializers
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -69,6 +71,13 @@ class JsonOnly(DefaultContentNegotiation):
 
     def select_renderer(self, request, renderers, format_suffix=None):
         return renderers[0], renderers[0].media_type
+
+
+class OpenApiDocument(SpectacularJSONAPIView):
+    """/api/v4/openapi.json: public, application/json whatever the Accept header (as the hand-written one was)."""
+
+    renderer_classes = [OpenApiJsonRenderer2]
+    content_negotiation_class = JsonOnly
 
 
 def error_response(message: str, status: int) -> Response:
