@@ -3,7 +3,7 @@ from django.urls import include, path, re_path
 
 from packages_registry import api as packages_api
 from projects import api as projects_api
-from projects.rest import OpenApiDocument
+from projects.rest import OpenApiDocument, api_not_found
 
 PROJECT = r"^(?P<project_path>[A-Za-z0-9_][A-Za-z0-9_.\-]*(?:/[A-Za-z0-9_][A-Za-z0-9_.\-]*)*?)/-/"
 API_PROJECT = r"^api/v4/projects/(?P<project_ref>[^/]+(?:/[^/]+)*?)/"
@@ -27,4 +27,6 @@ urlpatterns = [
     re_path(PROJECT + "packages/", include("packages_registry.urls")),
     path("-/ci/", include("ci_integration.urls")),
     path("", include("projects.urls")),
+    # Last: an /api/v4/ path nothing above matched (the MLflow API has its own catch-all) is JSON, not HTML.
+    re_path(r"^api/v4/", api_not_found),
 ]

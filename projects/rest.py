@@ -8,6 +8,8 @@ authorises per HTTP method with the view's `access` table, answers every error a
 
 import math
 
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.renderers import OpenApiJsonRenderer2
 from drf_spectacular.utils import OpenApiParameter
@@ -111,6 +113,12 @@ def gitlab_exception_handler(exc, context):
     if isinstance(exc, exceptions.APIException):
         return error_response(f"{exc.status_code} {_api_exception_message(exc)}", exc.status_code)
     return None
+
+
+@csrf_exempt
+def api_not_found(request, **kwargs) -> JsonResponse:
+    """Any method on a path under /api/v4/ that no endpoint matches (GitLab answers JSON, not an HTML page)."""
+    return JsonResponse({"message": "404 Not Found"}, status=404)
 
 
 class GitLabApiView(APIView):

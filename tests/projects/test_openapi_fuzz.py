@@ -1,4 +1,5 @@
-"""schemathesis drives the live server from /api/v4/openapi.json with an owner's token: no answer is a 5xx.
+"""schemathesis drives the live server from /api/v4/openapi.json with an owner's token: no answer is a 5xx, and
+every answer conforms to the document (status code documented, content type, body schema).
 
 Every operation gets a bounded number of generated cases (valid and invalid input), against the tenant's project,
 with one package already uploaded so the package endpoints find something. The number tried is printed.
@@ -9,6 +10,11 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from tests.packages_registry.helpers import artifacts_dir  # noqa: F401 - fixture
 
@@ -27,7 +33,7 @@ def test_no_generated_request_gets_a_5xx(live_server, tenant, capsys):
     )
     assert seeded.status_code == 201
     schema = schemathesis.openapi.from_url(f"{live_server.url}/api/v4/openapi.json")
-    tried, statuses, server_errors = 0, {}, []
+    tried, statuses, server_errors, nonconforming = 0, {}, [], []
     operations = [result.ok() for result in schema.get_all_operations()]
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
@@ -49,6 +55,20 @@ def test_no_generated_request_gets_a_5xx(live_server, tenant, capsys):
                 statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
                 if response.status_code >= 500:
                     server_errors.append(f"{case.method} {case.formatted_path} → {response.status_code}")
+                try:
+                    case.validate_response(
+                        response,
+                        checks=[
+                            status_code_conformance,
+                            content_type_conformance,
+                            response_schema_conformance,
+                        ],
+                    )
+                except Exception as exc:  # schemathesis raises a group of check failures
+                    found = [str(e)[:200] for e in getattr(exc, "exceptions", [exc])]
+                    nonconforming.append(
+                        f"{case.method} {case.formatted_path} {response.status_code}: {found}"
+                    )
 
             call()
     with capsys.disabled():
@@ -57,3 +77,4 @@ def test_no_generated_request_gets_a_5xx(live_server, tenant, capsys):
         )
     assert len(operations) == 11 and tried >= len(operations)
     assert server_errors == []
+    assert nonconforming == []
