@@ -110,3 +110,17 @@ def test_a_page_far_past_the_end_is_an_empty_page_not_a_500(client, tenant, page
         client.get(url(tenant.project), {"page": "x"}, HTTP_PRIVATE_TOKEN=tenant.read_token).status_code
         == 400
     )
+
+
+def test_an_upload_is_streamed_not_read_whole_by_the_framework(client, tenant, settings):
+    # request.body (or any DRF parser) would refuse a body above DATA_UPLOAD_MAX_MEMORY_SIZE: the service reads
+    # the stream itself, so the only limit is PACKAGE_MAX_FILE_SIZE.
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    data = bytes(range(256)) * 40
+    response = client.put(
+        url(tenant.project, "/generic/big/1/blob.bin"),
+        data,
+        content_type="application/octet-stream",
+        HTTP_PRIVATE_TOKEN=tenant.write_token,
+    )
+    assert response.status_code == 201 and response.json()["package_file"]["size"] == len(data)
