@@ -5,7 +5,8 @@ server's peak memory during each transfer.
     python bench/artifacts.py --table /tmp/assay-bench/results/artifacts-*.json
 
 For each size: one random file (made once, in --workdir), `log_artifact` to a new run (MB/s), then
-`download_artifacts` to an empty folder (MB/s); the download is checked byte for byte (sha256). The server's
+`download_artifacts` to an empty folder (MB/s); the download is checked byte for byte (sha256).
+For Assay, the same files also go through the generic packages API (PUT, then a streamed GET). The server's
 process-tree RSS is sampled in a thread during each transfer; "growth" is peak minus the RSS just before.
 """
 
@@ -73,7 +74,45 @@ def rows_for(sizes: list[int]) -> list[tuple]:
             (f"down_{mb}_rss_peak", f"  server RSS peak during download {mb} MB", "MB", ""),
             (f"down_{mb}_rss_growth", f"  server RSS growth during download {mb} MB", "MB", "flat"),
         ]
+    for mb in sizes:  # Assay only: the GitLab generic packages API, the other way files come in and out
+        rows += [
+            (f"generic_up_{mb}", f"generic packages PUT {mb} MB", "MB/s", ""),
+            (f"generic_up_{mb}_rss_growth", f"  server RSS growth during PUT {mb} MB", "MB", "flat"),
+            (f"generic_down_{mb}", f"generic packages GET {mb} MB", "MB/s", ""),
+            (f"generic_down_{mb}_rss_growth", f"  server RSS growth during GET {mb} MB", "MB", "flat"),
+        ]
     return rows
+
+
+def run_generic(server: Server, files: dict[int, tuple[Path, str]], figures: dict, notes: list) -> None:
+    """PUT then GET each file through the generic packages API (streamed both ways, checked by sha256)."""
+    import requests
+
+    base = server.uri.replace("/ml/mlflow", "/packages/generic/bench-generic/") + uuid.uuid4().hex[:8]
+    headers = {"Authorization": f"Bearer {server.token}"}
+    for mb, (path, digest) in sorted(files.items()):
+        url = f"{base}/{path.name}"
+        try:
+            with open(path, "rb") as body, MemorySampler(server.pid, interval=0.2) as memory, Timer() as t:
+                answer = requests.put(url, data=body, headers=headers, timeout=600)
+            answer.raise_for_status()
+            figures[f"generic_up_{mb}"] = mb / t.seconds
+            if memory.peak and memory.baseline:
+                figures[f"generic_up_{mb}_rss_growth"] = memory.peak.rss_mb - memory.baseline.rss_mb
+            got = hashlib.sha256()
+            with MemorySampler(server.pid, interval=0.2) as memory, Timer() as t:
+                with requests.get(url, headers=headers, stream=True, timeout=600) as answer:
+                    answer.raise_for_status()
+                    for block in answer.iter_content(CHUNK):
+                        got.update(block)
+            figures[f"generic_down_{mb}"] = mb / t.seconds
+            if memory.peak and memory.baseline:
+                figures[f"generic_down_{mb}_rss_growth"] = memory.peak.rss_mb - memory.baseline.rss_mb
+            if got.hexdigest() != digest:
+                notes.append(f"generic GET {mb} MB: the bytes differ from the upload")
+            log(f"  generic PUT/GET {mb} MB done")
+        except Exception as exc:  # noqa: BLE001 - the figure is missing, the note says why
+            notes.append(f"generic {mb} MB failed: {type(exc).__name__}: {str(exc)[:300]}")
 
 
 def run_server(server: Server, files: dict[int, tuple[Path, str]], workdir: Path) -> dict:
@@ -129,6 +168,8 @@ def run_server(server: Server, files: dict[int, tuple[Path, str]], workdir: Path
             notes.append(f"download {mb} MB failed: {type(exc).__name__}: {str(exc)[:300]}")
         finally:
             shutil.rmtree(target, ignore_errors=True)
+    if server.kind == "assay":
+        run_generic(server, files, figures, notes)
     result["load_after"] = load_average()
     return result
 

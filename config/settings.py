@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "csp",  # its system checks catch settings in the pre-4.0 format
+    "drf_spectacular",
     "projects",
     "experiments",
     "candidates",
@@ -252,7 +253,33 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+# The OpenAPI document of Assay's own APIs (/api/v4/openapi.json), generated from the DRF views and their
+# serializers. The MLflow API follows MLflow's own specification and is not described there.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Assay API",
+    "VERSION": "1",
+    "OAS_VERSION": "3.1.0",
+    "DESCRIPTION": (
+        "GitLab-compatible generic packages and project access tokens APIs. Authenticate with "
+        '`Authorization: Bearer <token>` or `PRIVATE-TOKEN: <token>`. Errors are `{"message": "..."}`. The MLflow '
+        "REST API (under /api/v4/projects/{id}/ml/mlflow/) follows MLflow's own specification and is not "
+        "described here."
+    ),
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v4",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# Project access tokens created through the API (GitLab's rules): the expiry when none is given, and the
+# longest a token may live.
+ASSAY_ACCESS_TOKEN_DEFAULT_DAYS = env_int("ASSAY_ACCESS_TOKEN_DEFAULT_DAYS", 30)
+ASSAY_ACCESS_TOKEN_MAX_DAYS = env_int("ASSAY_ACCESS_TOKEN_MAX_DAYS", 365)
+if not 1 <= ASSAY_ACCESS_TOKEN_DEFAULT_DAYS <= ASSAY_ACCESS_TOKEN_MAX_DAYS:
+    raise ImproperlyConfigured(
+        "ASSAY_ACCESS_TOKEN_DEFAULT_DAYS must be between 1 and ASSAY_ACCESS_TOKEN_MAX_DAYS"
+    )
 
 # The public base URL printed in the UI's empty states (MLFLOW_TRACKING_URI); derived from the request if empty.
 PUBLIC_URL = env_str("ASSAY_PUBLIC_URL", "")

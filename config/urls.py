@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from packages_registry import api as packages_api
-from packages_registry.openapi import openapi_schema
+from projects import api as projects_api
+from projects.rest import OpenApiDocument, api_not_found
 
 PROJECT = r"^(?P<project_path>[A-Za-z0-9_][A-Za-z0-9_.\-]*(?:/[A-Za-z0-9_][A-Za-z0-9_.\-]*)*?)/-/"
 API_PROJECT = r"^api/v4/projects/(?P<project_ref>[^/]+(?:/[^/]+)*?)/"
@@ -13,7 +14,13 @@ urlpatterns = [
     re_path(API_PROJECT + "packages/", include("packages_registry.api_urls")),
     # GitLab lists packages at .../packages (no slash); the OpenAPI schema of our own (non-MLflow) APIs.
     re_path(API_PROJECT + "packages$", packages_api.package_list),
-    path("api/v4/openapi.json", openapi_schema, name="openapi_schema"),
+    re_path(API_PROJECT + r"access_tokens$", projects_api.access_token_list, name="access_token_list_api"),
+    re_path(
+        API_PROJECT + r"access_tokens/(?P<token_id>[0-9]{1,18})$",
+        projects_api.access_token_detail,
+        name="access_token_api",
+    ),
+    path("api/v4/openapi.json", OpenApiDocument.as_view(), name="openapi_schema"),
     re_path(PROJECT + "ml/experiments/", include("experiments.urls")),
     re_path(PROJECT + "ml/candidates/", include("candidates.urls")),
     re_path(PROJECT + "ml/models/", include("model_registry.urls")),
@@ -21,4 +28,6 @@ urlpatterns = [
     path("-/ci/", include("ci_integration.urls")),
     path("", include("monitoring.urls")),
     path("", include("projects.urls")),
+    # Last: an /api/v4/ path nothing above matched (the MLflow API has its own catch-all) is JSON, not HTML.
+    re_path(r"^api/v4/", api_not_found),
 ]

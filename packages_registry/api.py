@@ -1,184 +1,294 @@
-"""GitLab-compatible generic packages API under /api/v4/projects/<project>/packages/.
+"""GitLab-compatible generic packages API under /api/v4/projects/<project>/packages/ (Django REST framework).
 
-Errors are GitLab's JSON: {"message": "..."} with 400/401/403/404/413. Views parse, call one service or
-selector, and render; authentication is projects.auth (Bearer or PRIVATE-TOKEN, or a browser session).
+Errors are GitLab's JSON: {"message": "..."} with 400/401/403/404/405/413. Views parse, call one service or
+selector, and render; authentication and roles are `projects.rest.GitLabApiView`'s. Uploads are never parsed by
+DRF: the service reads the Django request's body stream in chunks, straight to storage.
 """
 
-import functools
-import math
-
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views.decorators.csrf import csrf_exempt
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.response import Response
 
 from projects import errors as domain
-from projects.auth import AccessDenied, api_context_for_request
 from projects.models import Role
+from projects.rest import (
+    PAGING_PARAMETERS,
+    PROJECT_PARAMETER,
+    ErrorSerializer,
+    GitLabApiView,
+    error_response,
+    gitlab_exception_handler,
+    paginate,
+)
 
 from . import selectors, services
-from .models import PackageType
+from .models import IngestionStatus, PackageStatus, PackageType
 from .responses import file_response
 from .services import FileTooLargeError
 
-MAX_PER_PAGE = 100
+READ = (False, Role.REPORTER)
+UPLOAD = (True, Role.DEVELOPER)
+DELETE = (True, Role.MAINTAINER)
 
 
-def _error(message: str, status: int) -> JsonResponse:
-    return JsonResponse({"message": message}, status=status)
+class PackageLinksSerializer(serializers.Serializer):
+    web_path = serializers.CharField()
 
 
-def gitlab_api(methods: tuple[str, ...]):
-    """Wrap `view(request, project_ref, **kwargs)`: method check and exception → GitLab error JSON."""
+class PackageSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+    version = serializers.CharField()
+    package_type = serializers.ChoiceField(choices=PackageType.choices)
+    status = serializers.ChoiceField(choices=PackageStatus.choices)
+    created_at = serializers.DateTimeField()
+    file_count = serializers.SerializerMethodField()
+    size = serializers.SerializerMethodField()
+    _links = serializers.SerializerMethodField()
 
-    def decorator(view):
-        @csrf_exempt
-        @functools.wraps(view)
-        def wrapper(request: HttpRequest, project_ref: str, **kwargs):
-            if request.method not in methods:
-                return _error("405 Method Not Allowed", 405)
-            try:
-                return view(request, project_ref, **kwargs)
-            except AccessDenied as exc:
-                return _error(str(exc), exc.status)
-            except FileTooLargeError as exc:
-                return _error(f"413 Request Entity Too Large: {exc.message}", 413)
-            except domain.NotFoundError as exc:
-                return _error(exc.message if exc.message.startswith("404") else f"404 {exc.message}", 404)
-            except domain.DomainError as exc:
-                return _error(f"400 Bad request - {exc.message}", 400)
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_file_count(self, package) -> int | None:
+        return getattr(package, "file_count", None)
 
-        return wrapper
+    @extend_schema_field(serializers.IntegerField(min_value=0))
+    def get_size(self, package) -> int:
+        return getattr(package, "total_size", None) or 0
 
-    return decorator
-
-
-def _iso(dt) -> str:
-    return dt.isoformat().replace("+00:00", "Z")
+    @extend_schema_field(PackageLinksSerializer)
+    def get__links(self, package) -> dict:
+        return {"web_path": selectors.package_url(package=package)}
 
 
-def package_json(package) -> dict:
-    return {
-        "id": package.pk,
-        "name": package.name,
-        "version": package.version,
-        "package_type": package.package_type,
-        "status": package.status,
-        "created_at": _iso(package.created_at),
-        "file_count": getattr(package, "file_count", None),
-        "size": getattr(package, "total_size", None) or 0,
-        "_links": {"web_path": selectors.package_url(package=package)},
-    }
+class PackageFileSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    package_id = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    file_name = serializers.CharField()
+    path = serializers.CharField()
+    size = serializers.IntegerField(min_value=0)
+    content_type = serializers.CharField()
+    file_md5 = serializers.SerializerMethodField()
+    file_sha256 = serializers.SerializerMethodField()
+    ingestion_status = serializers.ChoiceField(choices=IngestionStatus.choices)
+    ingestion_error = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.RegexField(r"^[0-9a-f]{32}$", allow_null=True))
+    def get_file_md5(self, package_file) -> str | None:
+        return package_file.md5 or None
+
+    @extend_schema_field(serializers.RegexField(r"^[0-9a-f]{64}$", allow_null=True))
+    def get_file_sha256(self, package_file) -> str | None:
+        return package_file.sha256 or None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_ingestion_error(self, package_file) -> str | None:
+        return package_file.ingestion_error or None
 
 
-def package_file_json(package_file) -> dict:
-    return {
-        "id": package_file.pk,
-        "package_id": package_file.package_id,
-        "created_at": _iso(package_file.created_at),
-        "file_name": package_file.file_name,
-        "path": package_file.path,
-        "size": package_file.size,
-        "content_type": package_file.content_type,
-        "file_md5": package_file.md5 or None,
-        "file_sha256": package_file.sha256 or None,
-        "ingestion_status": package_file.ingestion_status,
-        "ingestion_error": package_file.ingestion_error or None,
-    }
+class UploadResultSerializer(serializers.Serializer):
+    message = serializers.ChoiceField(choices=["201 Created"])
+    package_id = serializers.IntegerField()
+    package_file = PackageFileSerializer()
 
 
-def _paginate(request: HttpRequest, queryset, render) -> JsonResponse:
-    """GitLab's offset pagination: ?page=&per_page= and X-Total/X-Page/X-Per-Page/X-Next-Page headers."""
-    try:
-        page = max(1, int(request.GET.get("page", 1)))
-        per_page = min(MAX_PER_PAGE, max(1, int(request.GET.get("per_page", 20))))
-    except ValueError as exc:
-        raise domain.InvalidValueError("page and per_page must be integers") from exc
-    total = queryset.count()
-    items = list(queryset[(page - 1) * per_page : page * per_page])
-    response = JsonResponse([render(item) for item in items], safe=False)
-    total_pages = max(1, math.ceil(total / per_page))
-    response["X-Total"] = str(total)
-    response["X-Total-Pages"] = str(total_pages)
-    response["X-Page"] = str(page)
-    response["X-Per-Page"] = str(per_page)
-    response["X-Next-Page"] = str(page + 1) if page < total_pages else ""
-    response["X-Prev-Page"] = str(page - 1) if page > 1 else ""
-    return response
+def _errors(*codes: int) -> dict:
+    return {code: OpenApiResponse(ErrorSerializer, description="error") for code in codes}
 
 
-@gitlab_api(("PUT", "GET", "HEAD"))
-def generic_file(
-    request: HttpRequest, project_ref: str, package_name: str, package_version: str, file_path: str
-):
+def _packages_exception_handler(exc, context):
+    if isinstance(exc, FileTooLargeError):
+        return error_response(f"413 Request Entity Too Large: {exc.message}", 413)
+    return gitlab_exception_handler(exc, context)
+
+
+class PackagesApiView(GitLabApiView):
+    """A generic packages API endpoint."""
+
+    def get_exception_handler(self):
+        return _packages_exception_handler
+
+
+_NAME = {"type": "string", "pattern": r"^[A-Za-z0-9_.+\-]+$"}
+_FILE_PARAMETERS = [
+    PROJECT_PARAMETER,
+    OpenApiParameter("package_name", _NAME, OpenApiParameter.PATH),
+    OpenApiParameter("package_version", _NAME, OpenApiParameter.PATH),
+    OpenApiParameter(
+        "file_path", str, OpenApiParameter.PATH, description="may contain '/'; no '..', '\\\\' or NUL"
+    ),
+]
+
+
+class GenericFile(PackagesApiView):
     """PUT streams the body into the package (creating it); GET/HEAD stream the file back (Range supported)."""
-    if request.method == "PUT":
-        ctx = api_context_for_request(request, project_ref, write=True)
+
+    http_method_names = ["put", "get", "head"]
+    access = {"PUT": UPLOAD, "GET": READ, "HEAD": READ}
+    parser_classes = []  # the body is streamed by the service, never parsed or buffered by DRF
+
+    @extend_schema(
+        operation_id="generic_file_upload",
+        summary="Upload a file (streamed; replaces a file at the same path). Needs the developer role.",
+        parameters=_FILE_PARAMETERS,
+        request={"application/octet-stream": OpenApiTypes.BINARY},
+        responses={201: UploadResultSerializer, **_errors(400, 401, 403, 404, 413)},
+    )
+    def put(self, request, project_ref: str, package_name: str, package_version: str, file_path: str):
+        django_request = request._request
         package = services.package_get_or_create(
-            project=ctx.project, name=package_name, version=package_version, package_type=PackageType.GENERIC
+            project=self.api_context.project,
+            name=package_name,
+            version=package_version,
+            package_type=PackageType.GENERIC,
         )
-        length = request.META.get("CONTENT_LENGTH")
+        length = django_request.META.get("CONTENT_LENGTH")
         package_file = services.package_file_upload(
             package=package,
             path=file_path,
-            stream=request,
+            stream=django_request,
             content_length=int(length) if length and length.isdigit() else None,
-            content_type=request.content_type,
+            content_type=django_request.content_type,
         )
-        return JsonResponse(
-            {
-                "message": "201 Created",
-                "package_id": package.pk,
-                "package_file": package_file_json(package_file),
-            },
-            status=201,
+        result = {"message": "201 Created", "package_id": package.pk, "package_file": package_file}
+        return Response(UploadResultSerializer(result).data, status=201)
+
+    @extend_schema(
+        operation_id="generic_file_download",
+        summary="Download a file. Supports a single HTTP Range (206 / 416).",
+        parameters=[
+            *_FILE_PARAMETERS,
+            OpenApiParameter("Range", str, OpenApiParameter.HEADER, description="e.g. bytes=0-1023"),
+        ],
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="the file"),
+            (206, "application/octet-stream"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="a byte range"
+            ),
+            416: OpenApiResponse(description="range not satisfiable"),
+            **_errors(400, 401, 404),
+        },
+    )
+    def get(self, request, project_ref: str, package_name: str, package_version: str, file_path: str):
+        project = self.api_context.project
+        package = selectors.package_find(
+            project=project, name=package_name, version=package_version, package_type=PackageType.GENERIC
         )
-    ctx = api_context_for_request(request, project_ref)
-    package = selectors.package_find(
-        project=ctx.project, name=package_name, version=package_version, package_type=PackageType.GENERIC
+        package_file = selectors.package_file_get(package=package, path=file_path) if package else None
+        if package_file is None:
+            raise domain.NotFoundError("404 Package File Not Found" if package else "404 Package Not Found")
+        return file_response(request._request, package_file)
+
+
+class PackageList(PackagesApiView):
+    """The project's packages."""
+
+    http_method_names = ["get"]
+    access = {"GET": READ}
+
+    @extend_schema(
+        operation_id="package_list",
+        summary="List packages, newest first.",
+        parameters=[
+            PROJECT_PARAMETER,
+            *PAGING_PARAMETERS,
+            OpenApiParameter("package_name", str, description="substring match"),
+            OpenApiParameter("package_type", str, enum=PackageType.values),
+        ],
+        responses={200: PackageSerializer(many=True), **_errors(400, 401, 404)},
     )
-    package_file = selectors.package_file_get(package=package, path=file_path) if package else None
-    if package_file is None:
-        raise domain.NotFoundError("404 Package File Not Found" if package else "404 Package Not Found")
-    return file_response(request, package_file)
+    def get(self, request, project_ref: str):
+        package_type = request.query_params.get("package_type", "")
+        if package_type and package_type not in PackageType.values:
+            raise domain.InvalidValueError(f"package_type does not have a valid value: {package_type}")
+        packages = selectors.package_list(
+            project=self.api_context.project,
+            name=request.query_params.get("package_name", ""),
+            package_type=package_type,
+        )
+        return paginate(request, packages, lambda items: PackageSerializer(items, many=True).data)
 
 
-@gitlab_api(("GET",))
-def package_list(request: HttpRequest, project_ref: str):
-    ctx = api_context_for_request(request, project_ref)
-    package_type = request.GET.get("package_type", "")
-    if package_type and package_type not in PackageType.values:
-        raise domain.InvalidValueError(f"package_type does not have a valid value: {package_type}")
-    packages = selectors.package_list(
-        project=ctx.project, name=request.GET.get("package_name", ""), package_type=package_type
+_PACKAGE_ID = OpenApiParameter("package_id", int, OpenApiParameter.PATH)
+
+
+class PackageDetail(PackagesApiView):
+    """One package."""
+
+    http_method_names = ["get", "delete"]
+    access = {"GET": READ, "DELETE": DELETE}
+
+    @extend_schema(
+        operation_id="package_get",
+        summary="One package.",
+        parameters=[PROJECT_PARAMETER, _PACKAGE_ID],
+        responses={200: PackageSerializer, **_errors(401, 404)},
     )
-    return _paginate(request, packages, package_json)
+    def get(self, request, project_ref: str, package_id: int):
+        project = self.api_context.project
+        package = selectors.package_get_for_project(project=project, package_id=package_id)
+        package = selectors.package_list(project=project).get(pk=package.pk)
+        return Response(PackageSerializer(package).data)
 
-
-@gitlab_api(("GET", "DELETE"))
-def package_detail(request: HttpRequest, project_ref: str, package_id: int):
-    if request.method == "DELETE":
-        ctx = api_context_for_request(request, project_ref, write=True, min_role=Role.MAINTAINER)
-        package = selectors.package_get_for_project(project=ctx.project, package_id=package_id)
+    @extend_schema(
+        operation_id="package_delete",
+        summary="Delete a package and its files. Needs the maintainer role.",
+        parameters=[PROJECT_PARAMETER, _PACKAGE_ID],
+        responses={204: OpenApiResponse(description="deleted"), **_errors(401, 403, 404)},
+    )
+    def delete(self, request, project_ref: str, package_id: int):
+        package = selectors.package_get_for_project(project=self.api_context.project, package_id=package_id)
         services.package_delete(package=package)
         return HttpResponse(status=204)
-    ctx = api_context_for_request(request, project_ref)
-    package = selectors.package_get_for_project(project=ctx.project, package_id=package_id)
-    package = selectors.package_list(project=ctx.project).get(pk=package.pk)
-    return JsonResponse(package_json(package))
 
 
-@gitlab_api(("GET",))
-def package_file_list(request: HttpRequest, project_ref: str, package_id: int):
-    ctx = api_context_for_request(request, project_ref)
-    package = selectors.package_get_for_project(project=ctx.project, package_id=package_id)
-    return _paginate(request, selectors.package_files(package=package), package_file_json)
+class PackageFileList(PackagesApiView):
+    """A package's files."""
+
+    http_method_names = ["get"]
+    access = {"GET": READ}
+
+    @extend_schema(
+        operation_id="package_file_list",
+        summary="List a package's files in path order.",
+        parameters=[PROJECT_PARAMETER, _PACKAGE_ID, *PAGING_PARAMETERS],
+        responses={200: PackageFileSerializer(many=True), **_errors(400, 401, 404)},
+    )
+    def get(self, request, project_ref: str, package_id: int):
+        package = selectors.package_get_for_project(project=self.api_context.project, package_id=package_id)
+        files = selectors.package_files(package=package)
+        return paginate(request, files, lambda items: PackageFileSerializer(items, many=True).data)
 
 
-@gitlab_api(("DELETE",))
-def package_file_delete(request: HttpRequest, project_ref: str, package_id: int, file_id: int):
-    ctx = api_context_for_request(request, project_ref, write=True, min_role=Role.MAINTAINER)
-    package = selectors.package_get_for_project(project=ctx.project, package_id=package_id)
-    package_file = selectors.package_files(package=package).filter(pk=file_id).first()
-    if package_file is None:
-        raise domain.NotFoundError("404 Package File Not Found")
-    services.package_file_delete(package_file=package_file)
-    return HttpResponse(status=204)
+class PackageFileDetail(PackagesApiView):
+    """One file of a package."""
+
+    http_method_names = ["delete"]
+    access = {"DELETE": DELETE}
+
+    @extend_schema(
+        operation_id="package_file_delete",
+        summary="Delete one file. Needs the maintainer role.",
+        parameters=[
+            PROJECT_PARAMETER,
+            _PACKAGE_ID,
+            OpenApiParameter("file_id", int, OpenApiParameter.PATH),
+        ],
+        responses={204: OpenApiResponse(description="deleted"), **_errors(401, 403, 404)},
+    )
+    def delete(self, request, project_ref: str, package_id: int, file_id: int):
+        package = selectors.package_get_for_project(project=self.api_context.project, package_id=package_id)
+        package_file = selectors.package_files(package=package).filter(pk=file_id).first()
+        if package_file is None:
+            raise domain.NotFoundError("404 Package File Not Found")
+        services.package_file_delete(package_file=package_file)
+        return HttpResponse(status=204)
+
+
+generic_file = GenericFile.as_view()
+package_list = PackageList.as_view()
+package_list_slash = PackageList.as_view(schema=None)  # `.../packages/` answers too; documented once
+package_detail = PackageDetail.as_view()
+package_file_list = PackageFileList.as_view()
+package_file_delete = PackageFileDetail.as_view()

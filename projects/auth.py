@@ -64,6 +64,14 @@ def api_context_for_request(
     request: HttpRequest, project_ref: str, *, write: bool = False, min_role: int | None = None
 ) -> ApiContext:
     """Authenticate the request's token (or session) and authorise it on the project, or raise AccessDenied."""
+    context = api_context_authenticate(request, project_ref)
+    api_context_authorise(context, write=write, min_role=min_role)
+    return context
+
+
+def api_context_authenticate(request: HttpRequest, project_ref: str) -> ApiContext:
+    """Who is calling and their role in the project: 401 without valid credentials, 404 when they cannot see
+    the project, 403 below reporter. What the call itself needs is `api_context_authorise`'s business."""
     token = None
     secret = token_secret_from_request(request)
     if secret:
@@ -92,10 +100,14 @@ def api_context_for_request(
         raise ProjectNotFound()
     if role < Role.REPORTER:
         raise Forbidden("403 Forbidden: reading needs at least the reporter role")
-    context = ApiContext(project=project, user=user, token=token, role=role)
+    return ApiContext(project=project, user=user, token=token, role=role)
+
+
+def api_context_authorise(context: ApiContext, *, write: bool = False, min_role: int | None = None) -> None:
+    """Raise Forbidden unless the caller has `min_role` (default: developer to write, reporter to read) and,
+    to write, a token with the `api` scope."""
     needed = min_role if min_role is not None else (Role.DEVELOPER if write else Role.REPORTER)
-    if write and token is not None and not token.can_write:
+    if write and context.token is not None and not context.token.can_write:
         raise Forbidden("403 Forbidden: this token has the read_api scope only")
-    if role < needed:
+    if context.role < needed:
         raise Forbidden(f"403 Forbidden: this needs the {Role(needed).label.lower()} role")
-    return context

@@ -5,11 +5,12 @@ from urllib.parse import unquote
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from .db import hot_cursor
+from .errors import InvalidValueError, NotFoundError
 from .models import AccessToken, Membership, Project
 from .services import token_digest
 
@@ -109,3 +110,42 @@ def project_list_for_user(*, user) -> QuerySet[Project]:
     if user.is_superuser:
         return Project.objects.all()
     return Project.objects.filter(memberships__user=user).distinct()
+
+
+def _project_access_tokens(*, project: Project) -> QuerySet[AccessToken]:
+    role = Membership.objects.filter(project=project, user=OuterRef("user_id")).values("role")[:1]
+    return (
+        AccessToken.objects.filter(project=project)
+        .select_related("user")
+        .annotate(access_level=Subquery(role))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def project_access_token_list(*, project: Project, state: str = "") -> QuerySet[AccessToken]:
+    """The project's access tokens (not its members' personal ones), newest first, each with `access_level`;
+    `state` "active" or "inactive" (revoked, expired or with a deactivated user) narrows them."""
+    tokens = _project_access_tokens(project=project)
+    active = Q(revoked_at__isnull=True, user__is_active=True) & (
+        Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+    )
+    if state == "active":
+        return tokens.filter(active)
+    if state == "inactive":
+        return tokens.exclude(active)
+    if state:
+        raise InvalidValueError(f"state does not have a valid value: {state}")
+    return tokens
+
+
+def project_access_token_get(*, project: Project, token_id: int) -> AccessToken:
+    token = (
+        _project_access_tokens(project=project).filter(pk=token_id).first() if token_id <= _MAX_ID else None
+    )
+    if token is None:
+        raise NotFoundError("404 Not Found")
+    return token
+
+
+def access_token_is_active(token: AccessToken) -> bool:
+    return _token_active(token) is not None

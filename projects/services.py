@@ -2,13 +2,15 @@
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from .errors import InvalidValueError
 from .models import AccessToken, InternalId, Membership, Project, Role, TokenScope
 
 TOKEN_PREFIX = "asy-"
@@ -102,6 +104,49 @@ def access_token_revoke(*, token: AccessToken) -> AccessToken:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
     return token
+
+
+def project_access_token_create(
+    *,
+    project: Project,
+    creator_role: int,
+    name: str,
+    scopes: list[str],
+    access_level: int = Role.MAINTAINER,
+    expires_on: date | None = None,
+) -> tuple[AccessToken, str]:
+    """A project access token as GitLab makes one: a new bot user, a member of the project with `access_level`,
+    holding a token valid in this project only until midnight UTC starting `expires_on`.
+
+    Nobody mints a token above their own role (so only owners mint owner tokens). `expires_on` defaults to
+    ASSAY_ACCESS_TOKEN_DEFAULT_DAYS from today and may be at most ASSAY_ACCESS_TOKEN_MAX_DAYS away.
+    """
+    if access_level not in Role.values:
+        raise InvalidValueError(f"access_level does not have a valid value: {access_level}")
+    if access_level > creator_role:
+        raise InvalidValueError("access_level cannot be higher than your own role in the project")
+    unknown = sorted(set(scopes) - set(TokenScope.values))
+    if not scopes or unknown:
+        raise InvalidValueError(f"scopes must be a non-empty list of {', '.join(TokenScope.values)}")
+    today = timezone.now().astimezone(UTC).date()
+    if expires_on is None:
+        expires_on = today + timedelta(days=settings.ASSAY_ACCESS_TOKEN_DEFAULT_DAYS)
+    longest = settings.ASSAY_ACCESS_TOKEN_MAX_DAYS
+    if not today < expires_on <= today + timedelta(days=longest):
+        raise InvalidValueError(f"expires_at must be after today and at most {longest} days away")
+    with transaction.atomic():
+        bot = get_user_model().objects.create(username=f"project_{project.pk}_bot_{secrets.token_hex(6)}")
+        bot.set_unusable_password()
+        bot.save(update_fields=["password"])
+        membership_set(project=project, user=bot, role=access_level)
+        return access_token_create(
+            user=bot,
+            project=project,
+            name=name,
+            # One stored scope: `api` includes everything `read_api` allows.
+            scopes=TokenScope.API if TokenScope.API in scopes else TokenScope.READ_API,
+            expires_at=datetime.combine(expires_on, time.min, tzinfo=UTC),
+        )
 
 
 def user_get_or_create(*, username: str):

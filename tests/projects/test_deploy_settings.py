@@ -20,7 +20,9 @@ TLS = {
 
 
 def _check_deploy(extra: dict[str, str]) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in TLS and k not in ("DEBUG", "ASSAY_PRODUCTION")}
+    # DJANGO_ALLOW_ASYNC_UNSAFE: set in this process by the Playwright tests' conftest, never in production.
+    dropped = ("DEBUG", "ASSAY_PRODUCTION", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    env = {k: v for k, v in os.environ.items() if k not in TLS and k not in dropped}
     env.update(
         {
             "ASSAY_PRODUCTION": "1",
