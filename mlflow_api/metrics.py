@@ -1,19 +1,21 @@
 """MLflow metrics endpoints: GetMetricHistory (paged with max_results + page_token)."""
 
-
 from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import path
 
-from candidates import search, selectors
+from candidates import selectors
+from projects.querying import NextPage
 
 from .base import mlflow_endpoint
 from .errors import MlflowError
+from .page_tokens import page_token_decode, page_token_encode
 from .serializers import (
     field_int,
     field_list,
     field_str,
     float_json,
     list_body,
+    max_results_check,
     missing,
     run_id_from,
 )
@@ -34,8 +36,8 @@ def metric_history(request, ctx, data):
     key = field_str(data, "metric_key", required=True)
     max_results = field_int(data, "max_results")
     if max_results is not None:
-        max_results = search.max_results_check(max_results, threshold=10**9)
-    offset = search.page_token_decode(field_str(data, "page_token"))
+        max_results = max_results_check(max_results, threshold=10**9)
+    offset = page_token_decode(field_str(data, "page_token")).offset
     if max_results is None and not offset:
         # The whole history, however long: streamed from a server-side cursor in bounded chunks.
         return StreamingHttpResponse(_history_stream(candidate, key), content_type="application/json")
@@ -43,7 +45,7 @@ def metric_history(request, ctx, data):
     items, next_offset = selectors.candidate_metric_history_json_items(
         candidate=candidate, name=key, max_results=max_results, offset=offset
     )
-    token = search.page_token_encode(next_offset) if next_offset is not None else None
+    token = page_token_encode(NextPage(offset=next_offset)) if next_offset is not None else None
     return HttpResponse(list_body("metrics", items, token), content_type="application/json")
 
 
@@ -92,7 +94,13 @@ def metric_history_bulk_interval(request, ctx, data):
             continue
         for value, timestamp, step in sampled[ids[run_id]]:
             metrics.append(
-                {"key": key, "value": float_json(value), "timestamp": timestamp, "step": step, "run_id": run_id}
+                {
+                    "key": key,
+                    "value": float_json(value),
+                    "timestamp": timestamp,
+                    "step": step,
+                    "run_id": run_id,
+                }
             )
     # proto3 JSON leaves an empty repeated field out: the reference answers {} when nothing matched.
     return {"metrics": metrics} if metrics else {}

@@ -12,7 +12,6 @@ from urllib.parse import urlparse
 from django.urls import re_path
 from django.views.decorators.csrf import csrf_exempt
 
-from candidates.search import page_token_decode, page_token_encode
 from model_registry import selectors, services
 from model_registry.locations import (
     Location,
@@ -27,13 +26,8 @@ from projects.auth import ApiContext
 
 from .base import mlflow_endpoint
 from .errors import MlflowError
-from .registry_filters import (
-    max_results_parse,
-    model_filter_parse,
-    model_order_parse,
-    version_filter_parse,
-    version_order_parse,
-)
+from .page_tokens import page_token_decode, page_token_encode
+from .search_grammar import MODEL_VERSIONS, REGISTERED_MODELS, Grammar, filter_parse, order_parse
 
 # --------------------------------------------------------------------------- wire shapes
 
@@ -170,25 +164,41 @@ def registered_model_delete(request, ctx, data):
     return {}
 
 
-def _search_page(ctx, data, *, search, parse_filter, parse_order, default: int, maximum: int):
+def _max_results(value, *, default: int, maximum: int) -> int:
+    if value in (None, ""):
+        return default
+    try:
+        number = int(value)
+    except (TypeError, ValueError) as exc:
+        raise MlflowError(f"Invalid value for max_results: {value!r}") from exc
+    if number <= 0 or number > maximum:
+        raise MlflowError(f"Invalid value for max_results. It must be between 1 and {maximum}, got {number}")
+    return number
+
+
+def _search_page(ctx, data, *, search, grammar: Grammar, default: int, maximum: int):
     """One page of a registry search with MLflow's max_results / page_token: (rows, next token or None)."""
-    limit = max_results_parse(data.get("max_results"), default=default, maximum=maximum)
-    offset = page_token_decode(_optional(data, "page_token"))
-    rows, more = search(
+    limit = _max_results(data.get("max_results"), default=default, maximum=maximum)
+    offset = page_token_decode(_optional(data, "page_token")).offset
+    rows, next_page = search(
         project=ctx.project,
-        clauses=parse_filter(_optional(data, "filter") or ""),
-        order_by=parse_order(data.get("order_by")),
+        comparisons=filter_parse(_optional(data, "filter") or "", grammar),
+        order=order_parse(data.get("order_by"), grammar),
         offset=offset,
         limit=limit,
     )
-    return rows, (page_token_encode(offset + limit) if more else None)
+    return rows, (page_token_encode(next_page) if next_page else None)
 
 
 @mlflow_endpoint(("GET", "POST"))
 def registered_model_search(request, ctx, data):
     models, token = _search_page(
-        ctx, data, search=selectors.model_search, parse_filter=model_filter_parse,
-        parse_order=model_order_parse, default=100, maximum=1000,
+        ctx,
+        data,
+        search=selectors.model_search,
+        grammar=REGISTERED_MODELS,
+        default=100,
+        maximum=1000,
     )
     result = {"registered_models": [model_json(m) for m in models]}
     if token:
@@ -381,8 +391,12 @@ def model_version_delete(request, ctx, data):
 @mlflow_endpoint(("GET", "POST"))
 def model_version_search(request, ctx, data):
     versions, token = _search_page(
-        ctx, data, search=selectors.model_version_search, parse_filter=version_filter_parse,
-        parse_order=version_order_parse, default=10_000, maximum=200_000,
+        ctx,
+        data,
+        search=selectors.model_version_search,
+        grammar=MODEL_VERSIONS,
+        default=10_000,
+        maximum=200_000,
     )
     result = {"model_versions": [version_json(v) for v in versions]}
     if token:

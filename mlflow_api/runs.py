@@ -12,14 +12,19 @@ from projects.errors import InvalidValueError
 
 from .base import mlflow_endpoint
 from .errors import MlflowError
+from .page_tokens import page_token_decode, page_token_encode
+from .search_grammar import RUNS, filter_parse, order_parse
 from .serializers import (
+    experiment_iids_from,
     field_float,
     field_int,
     field_list,
     field_str,
+    field_view_type,
     invalid,
     key_values,
     list_body,
+    max_results_check,
     missing,
     run_id_from,
     run_info_json,
@@ -50,7 +55,12 @@ _NUMBER = (int, float)
 def _metric_fast(item: dict) -> tuple[str, float, int, int] | None:
     """The common well-formed shape (what the mlflow client sends: int64 fields as decimal strings) without
     the per-field checks; None sends the item through metric_parse's full validation and messages."""
-    key, value, timestamp, step = item.get("key"), item.get("value"), item.get("timestamp"), item.get("step", 0)
+    key, value, timestamp, step = (
+        item.get("key"),
+        item.get("value"),
+        item.get("timestamp"),
+        item.get("step", 0),
+    )
     if type(key) is not str or not key or type(value) not in _NUMBER:
         return None
     if type(timestamp) is str and timestamp.isdigit():
@@ -145,7 +155,10 @@ def _model_metrics(items: list[dict], parsed: list[tuple[str, float, int, int]])
 def run_log_metric(request, ctx, data):
     metric = metric_parse(data, "", timestamp_required=True)
     services.candidate_log_batch_for_run(
-        project=ctx.project, run_id=run_id_from(data), metrics=[metric], model_metrics=_model_metrics([data], [metric])
+        project=ctx.project,
+        run_id=run_id_from(data),
+        metrics=[metric],
+        model_metrics=_model_metrics([data], [metric]),
     )
     return {}
 
@@ -212,18 +225,20 @@ def run_log_batch(request, ctx, data):
 
 @mlflow_endpoint(("POST", "GET"))
 def run_search(request, ctx, data):
-    query = {
-        "project": ctx.project,
-        "experiment_ids": field_list(data, "experiment_ids"),
-        "filter_string": field_str(data, "filter", default=""),
-        "order_by": field_list(data, "order_by"),
-        "view_type": field_str(data, "run_view_type", default="ACTIVE_ONLY"),
-        "max_results": field_int(data, "max_results", default=1000),
-        "page_token": field_str(data, "page_token"),
-    }
+    position = page_token_decode(field_str(data, "page_token"))
+    ids, next_page = search.candidate_search_ids(
+        project=ctx.project,
+        experiment_iids=experiment_iids_from(data),
+        comparisons=filter_parse(field_str(data, "filter", default=""), RUNS),
+        order=order_parse(field_list(data, "order_by"), RUNS),
+        lifecycles=field_view_type(data, "run_view_type"),
+        limit=max_results_check(field_int(data, "max_results", default=1000)),
+        offset=position.offset,
+        after=position.after,
+    )
     # The page's JSON is built by PostgreSQL in one query (a 1,000-run page without 10,000 Python dicts).
-    ids, token = search.candidate_search_ids(**query)
     items = selectors.candidate_runs_json_items(candidate_ids=ids)
+    token = page_token_encode(next_page) if next_page else None
     return HttpResponse(list_body("runs", items, token), content_type="application/json")
 
 
