@@ -6,7 +6,6 @@ from django.http import HttpResponse
 from django.urls import path
 
 from candidates import search, selectors, services
-from candidates.models import CandidateMetadata
 from experiments.services import experiment_default_ensure
 from projects.errors import InvalidValueError
 
@@ -36,7 +35,6 @@ MAX_METRICS_PER_BATCH = 1000
 MAX_PARAMS_TAGS_PER_BATCH = 100
 MAX_ENTITIES_PER_BATCH = 1000
 MAX_BATCH_REQUEST_BYTES = 1_000_000
-LOGGED_MODELS_TAG = "mlflow.log-model.history"
 
 
 def _candidate(ctx, data, *, with_data=False):
@@ -272,7 +270,7 @@ def run_log_inputs(request, ctx, data):
 
 @mlflow_endpoint(("POST",), write=True)
 def run_log_model(request, ctx, data):
-    """Legacy LogModel: append the model's MLmodel dict to the `mlflow.log-model.history` tag."""
+    """Legacy LogModel: append the model's MLmodel dict to the candidate's log-model history tag."""
     candidate = _candidate(ctx, data)
     model_json = field_str(data, "model_json", required=True)
     try:
@@ -281,10 +279,7 @@ def run_log_model(request, ctx, data):
         raise invalid("model_json", model_json[:100], "Value must be a JSON object") from exc
     if not isinstance(model, dict):
         raise invalid("model_json", model_json[:100], "Value must be a JSON object")
-    current = CandidateMetadata.objects.filter(candidate=candidate, name=LOGGED_MODELS_TAG).first()
-    history = json.loads(current.value) if current else []
-    history.append(model)
-    services.candidate_metadata_set(candidate=candidate, name=LOGGED_MODELS_TAG, value=json.dumps(history))
+    services.candidate_logged_model_append(candidate=candidate, model=model)
     return {}
 
 

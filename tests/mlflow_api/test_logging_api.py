@@ -160,6 +160,19 @@ def test_log_inputs_and_log_model(api, tracking_run, read_api):
     assert bad.json()["error_code"] == "INVALID_PARAMETER_VALUE"
 
 
+def test_log_model_keeps_a_long_history_whole_and_refuses_a_history_tag_that_is_not_a_list(api, tracking_run):
+    model = {"artifact_path": "m", "flavors": {"python_function": {"doc": "x" * 3000}}}
+    for _ in range(4):  # past the 8,000 characters other tag values are cut to: a cut list would not parse
+        api.post(R + "log-model", {"run_id": tracking_run.run_id, "model_json": json.dumps(model)})
+    history = CandidateMetadata.objects.get(candidate=tracking_run, name="mlflow.log-model.history").value
+    assert len(json.loads(history)) == 4
+    api.post(
+        R + "set-tag", {"run_id": tracking_run.run_id, "key": "mlflow.log-model.history", "value": "oops"}
+    )
+    response = api.post(R + "log-model", {"run_id": tracking_run.run_id, "model_json": json.dumps(model)})
+    assert response.status_code == 400 and response.json()["error_code"] == "INVALID_STATE"
+
+
 def test_writes_refused_for_reader_stranger_and_anonymous(read_api, anon_api, intruder_api, tracking_run):
     run_id = tracking_run.run_id
     calls = [
@@ -187,11 +200,17 @@ def test_the_same_point_logged_again_is_stored_once(api, tracking_run):
         assert api.post("api/2.0/mlflow/runs/log-metric", {"run_id": run_id, **point}).status_code == 200
     batch = [point, point, {**point, "value": 0.7}]
     assert api.post("api/2.0/mlflow/runs/log-batch", {"run_id": run_id, "metrics": batch}).status_code == 200
-    assert api.post(
-        "api/2.0/mlflow/runs/log-batch",
-        {"run_id": run_id, "metrics": batch, "params": [{"key": "p", "value": "1"}]},  # the general path
-    ).status_code == 200
+    assert (
+        api.post(
+            "api/2.0/mlflow/runs/log-batch",
+            {"run_id": run_id, "metrics": batch, "params": [{"key": "p", "value": "1"}]},  # the general path
+        ).status_code
+        == 200
+    )
     history = api.get("api/2.0/mlflow/metrics/get-history", {"run_id": run_id, "metric_key": "acc"}).json()
-    assert [(m["value"], m["timestamp"], m["step"]) for m in history["metrics"]] == [(0.5, 1000, 0), (0.7, 1000, 0)]
+    assert [(m["value"], m["timestamp"], m["step"]) for m in history["metrics"]] == [
+        (0.5, 1000, 0),
+        (0.7, 1000, 0),
+    ]
     run = api.get("api/2.0/mlflow/runs/get", {"run_id": run_id}).json()["run"]
     assert run["data"]["metrics"] == [{"key": "acc", "value": 0.7, "timestamp": 1000, "step": 0}]
