@@ -6,21 +6,11 @@ INVALID_PARAMETER_VALUE; a duplicate name RESOURCE_ALREADY_EXISTS; deleting a mo
 records the run that produced it and references its files (see model_registry.locations).
 """
 
-import re
-from urllib.parse import urlparse
-
 from django.urls import re_path
 from django.views.decorators.csrf import csrf_exempt
 
 from model_registry import selectors, services
-from model_registry.locations import (
-    Location,
-    candidate_has_files_under,
-    location_for_artifact_uri,
-    location_for_candidate_path,
-    location_for_logged_model,
-    logged_model_get,
-)
+from model_registry.locations import version_source_resolve
 from model_registry.models import Model, ModelVersion
 from projects.auth import ApiContext
 
@@ -257,105 +247,14 @@ def registered_model_alias(request, project_ref):
 # --------------------------------------------------------------------------- model versions
 
 
-def _source_error(source: str, key: str) -> MlflowError:
-    return MlflowError(
-        f"Invalid model version source: '{source}'. The {key} request parameter must identify the resource "
-        "that contains the source."
-    )
-
-
-def _run_candidate(ctx: ApiContext, run_id: str, source: str):
-    candidate = None
-    if re.fullmatch(r"[0-9a-fA-F]{32}", run_id or ""):
-        candidate = ctx.project.candidates.select_related("experiment").filter(eid=run_id.lower()).first()
-    if candidate is None:
-        raise _source_error(source, "run_id")
-    return candidate
-
-
-def _source_resolve(
-    ctx: ApiContext, source: str, run_id: str, model_id: str
-) -> tuple[str, Location | None, str]:
-    """(normalised source, where the files are, run id) for a create-model-version request."""
-    if ".." in source.split("/") or "\x00" in source:
-        raise MlflowError(
-            f"Invalid model version source: '{source}'. Relative path references are not allowed."
-        )
-    parsed = urlparse(source)
-    if parsed.scheme in ("", "file"):
-        raise MlflowError(f"Invalid model version source: '{source}'. Local paths cannot be registered.")
-    if model_id:
-        logged_model = logged_model_get(project=ctx.project, model_id=model_id)
-        if logged_model is None:
-            raise _source_error(source, "model_id")
-        if source.rstrip("/") == f"models:/{model_id}":
-            location = location_for_logged_model(logged_model)
-        else:
-            location = location_for_artifact_uri(project=ctx.project, uri=source)
-            if location is None or location.logged_model != logged_model:
-                raise _source_error(source, "model_id")
-        return source, location, run_id or (location.candidate.run_id if location.candidate else "")
-    if parsed.scheme == "runs":
-        match = re.fullmatch(r"runs:/([^/]+)/?(.*)", source)
-        if parsed.netloc or not match or (run_id and run_id != match[1]):
-            raise _source_error(source, "run_id")
-        candidate = _run_candidate(ctx, match[1], source)
-        path = match[2].strip("/")
-        if candidate_has_files_under(candidate, path) or not path:
-            return source, location_for_candidate_path(candidate, path), candidate.run_id
-        logged = candidate.logged_models.select_related("experiment", "package").filter(name=path).last()
-        if logged is not None:
-            return source, location_for_logged_model(logged), candidate.run_id
-        return source, Location(uri=source, candidate=candidate), candidate.run_id
-    if parsed.scheme == "models":
-        if re.fullmatch(r"models:/m-[0-9a-fA-F]{32}/?", source):
-            raise _source_error(source, "model_id")
-        return _source_from_version(ctx, source, run_id)
-    if parsed.scheme == "mlflow-artifacts":
-        location = location_for_artifact_uri(project=ctx.project, uri=source)
-        if location is None or location.candidate is None:
-            raise _source_error(source, "run_id")
-        if run_id and location.candidate.run_id != run_id:
-            raise _source_error(source, "run_id")
-        return source, location, location.candidate.run_id
-    # Any other store (s3://, gs://, http…): kept as given; the run, when named, must exist.
-    candidate = _run_candidate(ctx, run_id, source) if run_id else None
-    return source, Location(uri=source, candidate=candidate), run_id
-
-
-def _source_from_version(ctx: ApiContext, source: str, run_id: str) -> tuple[str, Location, str]:
-    match = re.fullmatch(r"models:/([^/@]+)(?:/([^/]+)|@([^/]+))/?", source)
-    if not match:
-        raise MlflowError(f"Invalid model version source: '{source}'.")
-    model = selectors.model_get_for_project(project=ctx.project, name=match[1])
-    if match[3]:
-        origin = selectors.model_version_get_by_alias(model=model, alias=match[3])
-    elif match[2].lower() == "latest":
-        latest = selectors.latest_versions(selectors.model_with_details(model=model))
-        if not latest:
-            raise MlflowError(f"Registered model {model.name} has no versions.")
-        origin = max(latest, key=lambda v: v.version)
-    else:
-        origin = selectors.model_version_get(model=model, version=match[2])
-    if run_id and origin.run_id and run_id != origin.run_id:
-        raise MlflowError(
-            f"Invalid model version source: '{source}'. The run_id must match the referenced model version."
-        )
-    location = Location(
-        uri=origin.storage_location or origin.source,
-        candidate=origin.candidate,
-        package=origin.package,
-        path=origin.package_path,
-    )
-    return f"models:/{model.name}/{origin.version}", location, run_id or origin.run_id
-
-
 @mlflow_endpoint(("POST",), write=True)
 def model_version_create(request, ctx, data):
     model = _model(ctx, data)
     source = _required(data, "source")
     run_id = _optional(data, "run_id") or ""
-    source, location, run_id = _source_resolve(ctx, source, run_id, _optional(data, "model_id") or "")
+    source, location, run_id = version_source_resolve(
+        project=ctx.project, source=source, run_id=run_id, model_id=_optional(data, "model_id") or ""
+    )
     version = services.model_version_create(
         model=model,
         location=location,
