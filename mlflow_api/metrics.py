@@ -1,5 +1,7 @@
 """MLflow metrics endpoints: GetMetricHistory (paged with max_results + page_token)."""
 
+import json
+
 from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import path
 
@@ -19,12 +21,16 @@ from .serializers import (
     missing,
     run_id_from,
 )
+from .serializers_sql import metric_json_sql
 
 
 def _history_stream(candidate, key: str):
     yield '{"metrics":['
     first = True
-    for chunk in selectors.candidate_metric_history_json_stream(candidate=candidate, name=key):
+    chunks = selectors.candidate_metric_history_text_stream(
+        candidate=candidate, name=key, item_sql=metric_json_sql(), item_params=[json.dumps(key)]
+    )
+    for chunk in chunks:
         yield chunk if first else "," + chunk
         first = False
     yield "]}"
@@ -42,8 +48,13 @@ def metric_history(request, ctx, data):
         # The whole history, however long: streamed from a server-side cursor in bounded chunks.
         return StreamingHttpResponse(_history_stream(candidate, key), content_type="application/json")
     # PostgreSQL builds the page's JSON (the client asks 25,000 points at a time).
-    items, next_offset = selectors.candidate_metric_history_json_items(
-        candidate=candidate, name=key, max_results=max_results, offset=offset
+    items, next_offset = selectors.candidate_metric_history_text_items(
+        candidate=candidate,
+        name=key,
+        item_sql=metric_json_sql(),
+        item_params=[json.dumps(key)],
+        max_results=max_results,
+        offset=offset,
     )
     token = page_token_encode(NextPage(offset=next_offset)) if next_offset is not None else None
     return HttpResponse(list_body("metrics", items, token), content_type="application/json")

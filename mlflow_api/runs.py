@@ -29,6 +29,7 @@ from .serializers import (
     run_info_json,
     run_json,
 )
+from .serializers_sql import run_json_sql
 
 BASE = "api/2.0/mlflow/runs/"
 MAX_METRICS_PER_BATCH = 1000
@@ -235,7 +236,7 @@ def run_search(request, ctx, data):
         after=position.after,
     )
     # The page's JSON is built by PostgreSQL in one query (a 1,000-run page without 10,000 Python dicts).
-    items = selectors.candidate_runs_json_items(candidate_ids=ids)
+    items = selectors.candidate_json_items(candidate_ids=ids, item_sql=run_json_sql())
     token = page_token_encode(next_page) if next_page else None
     return HttpResponse(list_body("runs", items, token), content_type="application/json")
 
