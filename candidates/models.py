@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from experiments.models import Experiment, Lifecycle
+from projects.mlflow_data import run_artifact_uri, run_id_of
 from projects.models import Project
 
 
@@ -28,7 +29,9 @@ class Candidate(models.Model):
     start_time = models.BigIntegerField(null=True, blank=True, help_text="ms since the epoch")
     end_time = models.BigIntegerField(null=True, blank=True, help_text="ms since the epoch")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
-    user_name = models.CharField(max_length=255, blank=True, help_text="MLflow's user_id as the client sent it")
+    user_name = models.CharField(
+        max_length=255, blank=True, help_text="MLflow's user_id as the client sent it"
+    )
     lifecycle = models.CharField(max_length=10, choices=Lifecycle.choices, default=Lifecycle.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -47,7 +50,7 @@ class Candidate(models.Model):
 
     @property
     def run_id(self) -> str:
-        return self.eid.hex
+        return run_id_of(self.eid)
 
     @property
     def package_name(self) -> str:
@@ -55,8 +58,8 @@ class Candidate(models.Model):
 
     @property
     def artifact_uri(self) -> str:
-        # Resolved by the mlflow client against the tracking URI: .../api/2.0/mlflow-artifacts/artifacts/<path>
-        return f"mlflow-artifacts:/{self.experiment.iid}/{self.run_id}/artifacts"
+        # Resolved by the mlflow client against the tracking URI (projects.mlflow_data.ARTIFACTS_HTTP_PATH).
+        return run_artifact_uri(self.experiment.iid, self.eid)
 
 
 class CandidateParam(models.Model):
@@ -65,7 +68,9 @@ class CandidateParam(models.Model):
     value = models.TextField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["candidate", "name"], name="candidate_param_unique_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["candidate", "name"], name="candidate_param_unique_name")
+        ]
         indexes = [models.Index(fields=["name"], name="candidate_param_name")]
 
 
@@ -139,5 +144,7 @@ class CandidateInput(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["candidate", "name", "digest"], name="candidate_input_unique_dataset")
+            models.UniqueConstraint(
+                fields=["candidate", "name", "digest"], name="candidate_input_unique_dataset"
+            )
         ]

@@ -8,6 +8,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 
 from candidates.models import Candidate
 from projects.errors import InvalidValueError, NotFoundError
+from projects.mlflow_data import ARTIFACTS_HTTP_PATH, artifact_uri_path
 from projects.models import Project
 from projects.querying import Comparison, NextPage, OrderKey, value_condition
 
@@ -250,11 +251,11 @@ def model_version_files(*, version: ModelVersion, download_base: str) -> tuple[l
     prefix = f"{version.package_path}/" if version.package_path else ""
     rows = PackageFile.objects.filter(package_id=version.package_id, path__startswith=prefix).order_by("path")
     total = rows.count()
-    root = version.storage_location.removeprefix("mlflow-artifacts:").lstrip("/")
+    root = artifact_uri_path(version.storage_location)
     files = []
     for path, size in rows.values_list("path", "size")[:PAGE_FILES_LIMIT]:
         relative = path[len(prefix) :]
-        url = f"{download_base}/api/2.0/mlflow-artifacts/artifacts/{root}/{relative}" if root else ""
+        url = f"{download_base}/{ARTIFACTS_HTTP_PATH}/{root}/{relative}" if root else ""
         files.append(VersionFile(path=relative, size=size, download_url=url))
     return files, total
 
