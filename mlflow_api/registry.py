@@ -253,7 +253,7 @@ def model_version_create(request, ctx, data):
     source = _required(data, "source")
     run_id = _optional(data, "run_id") or ""
     source, location, run_id = version_source_resolve(
-        project=ctx.project, source=source, run_id=run_id, model_id=_optional(data, "model_id") or ""
+        project=ctx.project, source=source, run_hex=run_id, model_id=_optional(data, "model_id") or ""
     )
     version = services.model_version_create(
         model=model,

@@ -2,7 +2,7 @@
 of a candidate's artifacts package. Artifact URIs are projects.mlflow_data's (a candidate's artifacts root, an
 MLflow 3 logged model's files, each with an optional sub-path).
 
-version_source_resolve(*, project, source, run_id, model_id) resolves a new version's source to a Location.
+version_source_resolve(*, project, source, run_hex, model_id) resolves a new version's source to a Location.
 """
 
 import re
@@ -13,7 +13,12 @@ from urllib.parse import urlparse
 from candidates.models import Candidate
 from packages_registry.models import LoggedModel, Package, PackageFile
 from projects.errors import InvalidValueError
-from projects.mlflow_data import ARTIFACTS_SCHEME, LOGGED_MODEL_ARTIFACT_URI, RUN_ARTIFACT_URI
+from projects.mlflow_data import (
+    ARTIFACTS_SCHEME,
+    LOGGED_MODEL_ARTIFACT_URI,
+    RUN_ARTIFACT_URI,
+    RUN_ID_PARAMETER,
+)
 from projects.models import Project
 
 from . import selectors
@@ -132,20 +137,20 @@ def _source_error(source: str, key: str) -> InvalidValueError:
     )
 
 
-def _run_candidate(project: Project, run_id: str, source: str):
+def _run_candidate(project: Project, run_hex: str, source: str):
     candidate = None
-    if re.fullmatch(r"[0-9a-fA-F]{32}", run_id or ""):  # MLflow's run id: the candidate's eid as hex
-        candidate = project.candidates.select_related("experiment").filter(eid=run_id.lower()).first()
+    if re.fullmatch(r"[0-9a-fA-F]{32}", run_hex or ""):  # MLflow's run id: the candidate's eid as hex
+        candidate = project.candidates.select_related("experiment").filter(eid=run_hex.lower()).first()
     if candidate is None:
-        raise _source_error(source, "run_id")
+        raise _source_error(source, RUN_ID_PARAMETER)
     return candidate
 
 
 def version_source_resolve(
-    *, project: Project, source: str, run_id: str, model_id: str
+    *, project: Project, source: str, run_hex: str, model_id: str
 ) -> tuple[str, Location | None, str]:
     """(normalised source, where the files are, run id) of a new model version's `source` (a `runs:/`,
-    `models:/`, `mlflow-artifacts:` or foreign URI), checked against `run_id`/`model_id` when given; anything
+    `models:/`, `mlflow-artifacts:` or foreign URI), checked against the run (`run_hex`) and `model_id` when given; anything
     the project does not have, or that contradicts them, is an InvalidValueError with MLflow's message."""
     if ".." in source.split("/") or "\x00" in source:
         raise InvalidValueError(
@@ -166,11 +171,11 @@ def version_source_resolve(
             location = location_for_artifact_uri(project=project, uri=source)
             if location is None or location.logged_model != logged_model:
                 raise _source_error(source, "model_id")
-        return source, location, run_id or (location.candidate.run_id if location.candidate else "")
+        return source, location, run_hex or (location.candidate.run_id if location.candidate else "")
     if parsed.scheme == "runs":
         match = re.fullmatch(r"runs:/([^/]+)/?(.*)", source)
-        if parsed.netloc or not match or (run_id and run_id != match[1]):
-            raise _source_error(source, "run_id")
+        if parsed.netloc or not match or (run_hex and run_hex != match[1]):
+            raise _source_error(source, RUN_ID_PARAMETER)
         candidate = _run_candidate(project, match[1], source)
         path = match[2].strip("/")
         if candidate_has_files_under(candidate, path) or not path:
@@ -182,20 +187,20 @@ def version_source_resolve(
     if parsed.scheme == "models":
         if re.fullmatch(r"models:/m-[0-9a-fA-F]{32}/?", source):
             raise _source_error(source, "model_id")
-        return _source_from_version(project, source, run_id)
+        return _source_from_version(project, source, run_hex)
     if parsed.scheme == ARTIFACTS_SCHEME:
         location = location_for_artifact_uri(project=project, uri=source)
         if location is None or location.candidate is None:
-            raise _source_error(source, "run_id")
-        if run_id and location.candidate.run_id != run_id:
-            raise _source_error(source, "run_id")
+            raise _source_error(source, RUN_ID_PARAMETER)
+        if run_hex and location.candidate.run_id != run_hex:
+            raise _source_error(source, RUN_ID_PARAMETER)
         return source, location, location.candidate.run_id
     # Any other store (s3://, gs://, http…): kept as given; the run, when named, must exist.
-    candidate = _run_candidate(project, run_id, source) if run_id else None
-    return source, Location(uri=source, candidate=candidate), run_id
+    candidate = _run_candidate(project, run_hex, source) if run_hex else None
+    return source, Location(uri=source, candidate=candidate), run_hex
 
 
-def _source_from_version(project: Project, source: str, run_id: str) -> tuple[str, Location, str]:
+def _source_from_version(project: Project, source: str, run_hex: str) -> tuple[str, Location, str]:
     match = re.fullmatch(r"models:/([^/@]+)(?:/([^/]+)|@([^/]+))/?", source)
     if not match:
         raise InvalidValueError(f"Invalid model version source: '{source}'.")
@@ -209,9 +214,9 @@ def _source_from_version(project: Project, source: str, run_id: str) -> tuple[st
         origin = max(latest, key=lambda v: v.version)
     else:
         origin = selectors.model_version_get(model=model, version=match[2])
-    if run_id and origin.run_id and run_id != origin.run_id:
+    if run_hex and origin.run_id and run_hex != origin.run_id:
         raise InvalidValueError(
-            f"Invalid model version source: '{source}'. The run_id must match the referenced model version."
+            f"Invalid model version source: '{source}'. The {RUN_ID_PARAMETER} must match the referenced model version."
         )
     location = Location(
         uri=origin.storage_location or origin.source,
@@ -219,4 +224,4 @@ def _source_from_version(project: Project, source: str, run_id: str) -> tuple[st
         package=origin.package,
         path=origin.package_path,
     )
-    return f"models:/{model.name}/{origin.version}", location, run_id or origin.run_id
+    return f"models:/{model.name}/{origin.version}", location, run_hex or origin.run_id
