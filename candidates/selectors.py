@@ -1,6 +1,7 @@
 """Reads for candidates: get through the project, metric history (paged, as plain tuples), latest metrics.
 
-Search lives in candidates/search.py (candidate_search).
+Search lives in candidates/search.py (candidate_search). The JSON the MLflow API sends is built by PostgreSQL from
+expressions mlflow_api/serializers_sql.py passes in (candidate_json_items, candidate_metric_history_text_*).
 """
 
 import functools
