@@ -81,7 +81,9 @@ def metric_series(
             for s in small:
                 wanted |= Q(candidate_id=s["candidate_id"], name=s["name"])
         else:  # every (candidate, name) pair is short: two IN lists read the same rows with a simpler plan
-            wanted = Q(candidate_id__in={s["candidate_id"] for s in small}, name__in={s["name"] for s in small})
+            wanted = Q(
+                candidate_id__in={s["candidate_id"] for s in small}, name__in={s["name"] for s in small}
+            )
         rows = (
             CandidateMetric.objects.filter(wanted)
             .order_by("candidate_id", "name", "step", "timestamp")
