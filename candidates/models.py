@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from experiments.models import Experiment, Lifecycle
+from projects.mlflow_data import run_artifact_uri, run_id_of
 from projects.models import Project
 
 
@@ -60,7 +61,7 @@ class Candidate(models.Model):
 
     @property
     def run_id(self) -> str:
-        return self.eid.hex
+        return run_id_of(self.eid)
 
     @property
     def package_name(self) -> str:
@@ -68,8 +69,8 @@ class Candidate(models.Model):
 
     @property
     def artifact_uri(self) -> str:
-        # Resolved by the mlflow client against the tracking URI: .../api/2.0/mlflow-artifacts/artifacts/<path>
-        return f"mlflow-artifacts:/{self.experiment.iid}/{self.run_id}/artifacts"
+        # Resolved by the mlflow client against the tracking URI (projects.mlflow_data.ARTIFACTS_HTTP_PATH).
+        return run_artifact_uri(self.experiment.iid, self.eid)
 
 
 class CandidateParam(models.Model):

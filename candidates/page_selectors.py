@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.http import Http404
 
 from experiments.models import Experiment, Lifecycle
+from projects.mlflow_data import SYSTEM_TAG_PREFIX
 from projects.models import Project
 
 from .models import (
@@ -22,7 +23,6 @@ from .models import (
     Status,
 )
 
-SYSTEM_PREFIX = "mlflow."
 COMPARE_MAX = 10
 
 
@@ -56,7 +56,7 @@ def candidate_details(*, candidate: Candidate) -> CandidateDetails:
     for name, value in (
         CandidateMetadata.objects.filter(candidate=candidate).order_by("name").values_list("name", "value")
     ):
-        (details.system_metadata if name.startswith(SYSTEM_PREFIX) else details.metadata).append(
+        (details.system_metadata if name.startswith(SYSTEM_TAG_PREFIX) else details.metadata).append(
             (name, value)
         )
     details.inputs = list(CandidateInput.objects.filter(candidate=candidate).order_by("name"))

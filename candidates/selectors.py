@@ -1,6 +1,7 @@
 """Reads for candidates: get through the project, metric history (paged, as plain tuples), latest metrics.
 
-Search lives in candidates/search.py (candidate_search).
+Search lives in candidates/search.py (candidate_search). The JSON the MLflow API sends is built by PostgreSQL from
+expressions mlflow_api/serializers_sql.py passes in (candidate_json_items, candidate_metric_history_text_*).
 """
 
 import functools
@@ -167,20 +168,27 @@ def candidate_get_for_project(*, project: Project, run_id: str, with_data: bool 
     return candidate
 
 
-def candidate_metric_history_json_items(
-    *, candidate: Candidate, name: str, max_results: int | None = None, offset: int = 0
+def candidate_metric_history_text_items(
+    *,
+    candidate: Candidate,
+    name: str,
+    item_sql: str,
+    item_params: Sequence = (),
+    max_results: int | None = None,
+    offset: int = 0,
 ) -> tuple[str, int | None]:
-    """The history (or one page of it) as MLflow's JSON metric objects joined by commas, built by PostgreSQL,
-    and the next offset or None, in MLflow's order (timestamp, step, value).
+    """The history (or one page of it), each point rendered by the SQL expression `item_sql` (over the columns
+    value, timestamp, step; its own parameters `item_params`) and joined by commas, in the history's order
+    (timestamp, step, value), and the next offset or None.
 
-    get-history of 100k+ points without a Python object per point: one string_agg over the covering history
-    index. float8's text output is the shortest exact form (valid JSON); NaN/±inf become MLflow's strings.
+    100k+ points without a Python object per point: one string_agg over the covering history index. mlflow_api
+    passes its JSON metric expression (serializers_sql.metric_json_sql).
     """
     qn = connection.ops.quote_name
     value, timestamp = qn("value"), qn("timestamp")
     page = " LIMIT %s OFFSET %s" if max_results is not None else " OFFSET %s"
     sql = (
-        f"SELECT string_agg({_history_item_sql()}, ','"
+        f"SELECT string_agg({item_sql}, ','"
         " ORDER BY n) FILTER (WHERE n <= %s), count(*)"
         # Sorting the numbers first (not the built strings) keeps the sort small.
         f" FROM (SELECT {value}, {timestamp}, step, row_number() OVER (ORDER BY {timestamp}, step, {value}) AS n"
@@ -191,40 +199,30 @@ def candidate_metric_history_json_items(
     params = [max_results + 1, offset] if max_results is not None else [offset]
     last = offset + max_results if max_results is not None else 2**62
     with hot_cursor() as cursor:
-        cursor.execute(sql, [json.dumps(name), last, candidate.pk, name, *params])
+        cursor.execute(sql, [*item_params, last, candidate.pk, name, *params])
         items, count = cursor.fetchone()
     more = max_results is not None and count > max_results
     return items or "", (offset + max_results if more else None)
 
 
-def _history_item_sql() -> str:
-    """One history row as MLflow's JSON metric object, built by PostgreSQL; the key is parameter 1."""
-    qn = connection.ops.quote_name
-    value, timestamp = qn("value"), qn("timestamp")
-    return (
-        "'{\"key\":' || %s || ',\"value\":' || CASE"
-        f" WHEN {value} = 'NaN'::float8 THEN '\"NaN\"'"
-        f" WHEN {value} = 'Infinity'::float8 THEN '\"Infinity\"'"
-        f" WHEN {value} = '-Infinity'::float8 THEN '\"-Infinity\"'"
-        f" ELSE {value}::text END || ',\"timestamp\":' || {timestamp} || ',\"step\":' || step || '}}'"
-    )
-
-
 HISTORY_STREAM_CHUNK = 20_000
 
 
-def candidate_metric_history_json_stream(*, candidate: Candidate, name: str) -> Iterator[str]:
-    """The whole history as chunks of MLflow JSON metric objects joined by commas, read
-    through a server-side cursor: one sort, and at most HISTORY_STREAM_CHUNK points in this process at a time,
-    however long the history (one string_agg of 10M+ points would pass PostgreSQL's 1 GB value limit)."""
+def candidate_metric_history_text_stream(
+    *, candidate: Candidate, name: str, item_sql: str, item_params: Sequence = ()
+) -> Iterator[str]:
+    """The whole history as chunks of points rendered by `item_sql` (as candidate_metric_history_text_items),
+    joined by commas, read through a server-side cursor: one sort, and at most HISTORY_STREAM_CHUNK points in
+    this process at a time, however long the history (one string_agg of 10M+ points would pass PostgreSQL's
+    1 GB value limit)."""
     qn = connection.ops.quote_name
     value, timestamp = qn("value"), qn("timestamp")
     sql = (
-        f"SELECT {_history_item_sql()} FROM {qn(CandidateMetric._meta.db_table)}"
+        f"SELECT {item_sql} FROM {qn(CandidateMetric._meta.db_table)}"
         f" WHERE candidate_id = %s AND name = %s ORDER BY {timestamp}, step, {value}"
     )
     with connection.chunked_cursor() as cursor:
-        cursor.execute(sql, [json.dumps(name), candidate.pk, name])
+        cursor.execute(sql, [*item_params, candidate.pk, name])
         while rows := cursor.fetchmany(HISTORY_STREAM_CHUNK):
             yield ",".join(row[0] for row in rows)
 
@@ -299,57 +297,23 @@ def candidate_metric_history_sampled(
 
 
 @functools.cache
-def _runs_json_sql() -> str:
+def _json_page_sql(item_sql: str) -> str:
     qn = connection.ops.quote_name
-    t = {
-        m: qn(m._meta.db_table)
-        for m in (CandidateParam, CandidateMetadata, CandidateLatestMetric, CandidateInput)
-    }
-
-    def agg(table: str, pairs: str) -> str:
-        return (
-            f"COALESCE((SELECT json_agg(json_build_object({pairs}) ORDER BY x.id) FROM {table} x"
-            " WHERE x.candidate_id = c.id), '[]'::json)"
-        )
-
-    dataset = (
-        "'tags', COALESCE(x.tags::json, '[]'::json), 'dataset', json_strip_nulls(json_build_object('name', x.name,"
-        " 'digest', x.digest, 'source_type', x.source_type, 'source', x.source,"
-        f" 'schema', NULLIF(x.{qn('schema')}, ''), 'profile', NULLIF(x.profile, '')))"
-    )
-    info = (
-        "json_strip_nulls(json_build_object('run_uuid', replace(c.eid::text, '-', ''),"
-        " 'run_id', replace(c.eid::text, '-', ''), 'run_name', c.name, 'experiment_id', e.iid::text,"
-        " 'user_id', c.user_name, 'status', c.status, 'start_time', c.start_time,"
-        " 'artifact_uri', 'mlflow-artifacts:/' || e.iid || '/' || replace(c.eid::text, '-', '') || '/artifacts',"
-        " 'lifecycle_stage', c.lifecycle, 'end_time', c.end_time))"
-    )
-    key_value = "'key', x.name, 'value', x.value"
-    metric_pairs = f"'key', x.name, 'value', x.value, 'timestamp', x.{qn('timestamp')}, 'step', x.step"
-    run = (
-        f"json_build_object('info', {info}, 'data', json_build_object("
-        f"'metrics', {agg(t[CandidateLatestMetric], metric_pairs)},"
-        f" 'params', {agg(t[CandidateParam], key_value)},"
-        f" 'tags', {agg(t[CandidateMetadata], key_value)}),"
-        f" 'inputs', json_build_object('dataset_inputs', {agg(t[CandidateInput], dataset)}))"
-    )
     return (
-        f"SELECT string_agg({run}::text, ',' ORDER BY page.ord)"
+        f"SELECT string_agg(({item_sql})::text, ',' ORDER BY page.ord)"
         " FROM unnest(CAST(%s AS BIGINT[])) WITH ORDINALITY AS page(id, ord)"
         f" JOIN {qn(Candidate._meta.db_table)} c ON c.id = page.id"
         f" JOIN {qn(Experiment._meta.db_table)} e ON e.id = c.experiment_id"
     )
 
 
-def candidate_runs_json_items(*, candidate_ids: Sequence[int]) -> str:
-    """The candidates as MLflow Run JSON objects (info, data, inputs), in the given order, joined by commas, built
-    by PostgreSQL (PostgreSQL only): search pages of 1,000 runs without a Python object per param, tag or metric.
-
-    The same shape as mlflow_api.serializers.run_json: end_time only when set; NaN/±inf metric values become
-    MLflow's strings (PostgreSQL's JSON output quotes them); float8 prints its shortest exact form.
-    """
+def candidate_json_items(*, candidate_ids: Sequence[int], item_sql: str) -> str:
+    """The candidates, in the given order, each rendered by the SQL expression `item_sql` over the aliases `c`
+    (the candidate row) and `e` (its experiment row), joined by commas: one prepared query, without a Python
+    object per param, tag or metric (search pages of 1,000 runs). mlflow_api passes its Run JSON expression
+    (serializers_sql.run_json_sql); `item_sql` must be fixed text (no data in it), as it is prepared."""
     if not candidate_ids:
         return ""
     with hot_cursor() as cursor:
-        cursor.execute(_runs_json_sql(), [list(candidate_ids)])
+        cursor.execute(_json_page_sql(item_sql), [list(candidate_ids)])
         return cursor.fetchone()[0] or ""

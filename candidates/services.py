@@ -4,6 +4,7 @@ Each public function is one transaction. Validation follows MLflow's reference s
 keys up to 250 characters of `[/\\w.\\- :]`, param values truncated to 6000 characters, tag values to 8000.
 """
 
+import json
 import math
 import posixpath
 import random
@@ -19,7 +20,8 @@ from ci_integration.services import ci_link_candidate_from_metadata
 from experiments.models import Experiment, Lifecycle
 from packages_registry.logged_models import logged_model_metrics_log
 from projects.db import hot_cursor
-from projects.errors import InvalidValueError, NotFoundError
+from projects.errors import InvalidStateError, InvalidValueError, NotFoundError
+from projects.mlflow_data import LOG_MODEL_HISTORY_TAG, RUN_NAME_TAG
 from projects.services import internal_id_next
 
 from .models import (
@@ -36,7 +38,6 @@ from .selectors import candidate_get_for_project
 MAX_KEY_LENGTH = 250
 MAX_PARAM_VALUE_LENGTH = 6000
 MAX_TAG_VALUE_LENGTH = 8000
-RUN_NAME_TAG = "mlflow.runName"
 _KEY_RE = re.compile(r"^[/\w.\- :]*$")
 
 _ADJECTIVES = (
@@ -286,6 +287,33 @@ def _metrics_log_for_run(*, project, run_id: str, metrics: Sequence[tuple[str, f
 
 def candidate_metadata_set(*, candidate: Candidate, name: str, value: str) -> None:
     candidate_log_batch(candidate=candidate, tags=[(name, value)])
+
+
+def candidate_logged_model_append(*, candidate: Candidate, model: dict) -> None:
+    """Append a model (MLflow 2.x log_model's MLmodel dict) to the candidate's log-model history tag.
+
+    The candidate row is locked for the read-modify-write, so concurrent appends each keep their model. The JSON
+    is stored whole (not truncated like other tag values: a cut list would no longer parse). A tag that does not
+    hold a JSON list is an InvalidStateError rather than silently replaced.
+    """
+    _active_check(candidate)
+    with transaction.atomic():
+        Candidate.objects.select_for_update().filter(pk=candidate.pk).values_list("pk", flat=True).get()
+        row = CandidateMetadata.objects.filter(candidate=candidate, name=LOG_MODEL_HISTORY_TAG).first()
+        try:
+            history = json.loads(row.value) if row else []
+        except ValueError:
+            history = None
+        if not isinstance(history, list):
+            raise InvalidStateError(f"The run's {LOG_MODEL_HISTORY_TAG} tag does not hold a JSON list.")
+        history.append(model)
+        if row is None:
+            CandidateMetadata.objects.create(
+                candidate=candidate, name=LOG_MODEL_HISTORY_TAG, value=json.dumps(history)
+            )
+        else:
+            row.value = json.dumps(history)
+            row.save(update_fields=["value"])
 
 
 def candidate_metadata_delete(*, candidate: Candidate, name: str) -> None:

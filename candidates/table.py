@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,9 +42,10 @@ from django.db.models.functions import Coalesce
 
 from experiments.models import Experiment, Lifecycle
 from projects.errors import InvalidValueError
+from projects.querying import Comparison
 
 from .models import Candidate, CandidateLatestMetric, CandidateParam
-from .search import candidate_filter_q, search_filter_parse
+from .search import candidate_filter_q
 
 PAGE_SIZES = (20, 50, 100)
 DEFAULT_PAGE_SIZE = 50
@@ -70,7 +71,9 @@ class TableError(ValueError):
 @dataclass
 class TableSpec:
     experiment: Experiment
-    filter_string: str = ""
+    filter_text: str = ""  # the filter box as typed (shown again, kept in links)
+    comparisons: list[Comparison] = field(default_factory=list)  # ... as parsed by the view's filter parser
+    filter_error: str = ""
     name: str = ""
     sort: str = "attributes.start_time"
     descending: bool = True
@@ -83,7 +86,7 @@ class TableSpec:
     def query_items(self, **overrides) -> list[tuple[str, str]]:
         """The spec as GET parameters (for links that keep the current view)."""
         values = {
-            "filter": self.filter_string,
+            "filter": self.filter_text,
             "name": self.name,
             "sort": self.sort,
             "dir": "desc" if self.descending else "asc",
@@ -180,8 +183,19 @@ def table_default_columns(*, experiment: Experiment) -> tuple[list[str], list[st
     return varying[:MAX_DEFAULT_PARAMS], metrics[:MAX_DEFAULT_METRICS]
 
 
-def table_spec_from_query(*, experiment: Experiment, query, default_columns: bool = True) -> TableSpec:
-    """Read GET parameters: filter, name, sort, dir, per_page, cursor, col (repeated), c (candidate ids)."""
+def table_spec_from_query(
+    *,
+    experiment: Experiment,
+    query,
+    default_columns: bool = True,
+    filter_parse: Callable[[str], list[Comparison]] | None = None,
+) -> TableSpec:
+    """Read GET parameters: filter, name, sort, dir, per_page, cursor, col (repeated), c (candidate ids).
+
+    `filter_parse` turns the filter box's text into comparisons (the views pass
+    mlflow_api.search_grammar.candidate_filter_parse: the same grammar as the API's runs/search); this module
+    does not import it, so the domain never depends on mlflow_api. A text it refuses becomes a TableError when
+    the table is read."""
     try:
         page_size = int(query.get("per_page") or DEFAULT_PAGE_SIZE)
     except ValueError:
@@ -190,13 +204,21 @@ def table_spec_from_query(*, experiment: Experiment, query, default_columns: boo
         page_size = DEFAULT_PAGE_SIZE
     spec = TableSpec(
         experiment=experiment,
-        filter_string=(query.get("filter") or "").strip()[:2000],
+        filter_text=(query.get("filter") or "").strip()[:2000],
         name=(query.get("name") or "").strip()[:500],
         sort=(query.get("sort") or "attributes.start_time").strip(),
         descending=(query.get("dir") or "desc") != "asc",
         page_size=page_size,
         cursor=query.get("cursor") or "",
     )
+    if spec.filter_text:
+        if filter_parse is None:
+            spec.filter_error = "Filtering is not available here."
+        else:
+            try:
+                spec.comparisons = filter_parse(spec.filter_text)
+            except InvalidValueError as exc:
+                spec.filter_error = exc.message
     cols = query.getlist("col") if hasattr(query, "getlist") else []
     for col in cols:
         kind, _, name = col.partition(".")
@@ -236,9 +258,11 @@ def _annotate_sort(qs: QuerySet, sort: str) -> QuerySet:
 
 
 def _apply_filter(qs: QuerySet, spec: TableSpec) -> QuerySet:
-    if spec.filter_string:
+    if spec.filter_error:
+        raise TableError(f"Filter: {spec.filter_error}")
+    if spec.comparisons:
         try:
-            qs = qs.filter(candidate_filter_q(search_filter_parse(spec.filter_string)))
+            qs = qs.filter(candidate_filter_q(spec.comparisons))
         except InvalidValueError as exc:
             raise TableError(f"Filter: {exc.message}") from exc
     if spec.name:

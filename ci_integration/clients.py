@@ -1,7 +1,7 @@
 """HTTP clients for the CI servers' REST APIs. Each returns CiBuild fields; errors are classified for retrying.
 
 GitLab: GET /projects/:id/jobs/:job_id, /projects/:id/pipelines/:pipeline_id, /projects/:id/merge_requests/:iid.
-GitHub: GET /repos/:owner/:repo/actions/runs/:run_id, /repos/:owner/:repo/pulls/:number.
+GitHub: GET /repos/:owner/:repo/actions/runs/:id (the pipeline id), /repos/:owner/:repo/pulls/:number.
 """
 
 import re
@@ -125,15 +125,15 @@ def gitlab_fetch(
     return fields
 
 
-def github_fetch(*, url: str, token: str, ci_project: str, run_id: int, timeout: float) -> dict:
+def github_fetch(*, url: str, token: str, ci_project: str, pipeline_id: int, timeout: float) -> dict:
     headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     api = _Api(base=url, headers=headers, timeout=timeout)
     repo = "/repos/" + "/".join(quote(part, safe="") for part in ci_project.split("/", 1))
-    run = api.get(f"{repo}/actions/runs/{run_id}", what=f"workflow run {run_id}")
+    run = api.get(f"{repo}/actions/runs/{pipeline_id}", what=f"workflow run {pipeline_id}")
     fields = {
-        "pipeline_id": run_id,
+        "pipeline_id": pipeline_id,
         "pipeline_status": _s(run.get("conclusion") or run.get("status")),
         "pipeline_url": _s(run.get("html_url")),
         "pipeline_ref": _s(run.get("head_branch")),

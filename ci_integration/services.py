@@ -181,7 +181,7 @@ def _fetch(*, server: CiServer, build: CiBuild) -> dict:
         url=server.url,
         token=token,
         ci_project=ci_project,
-        run_id=build.pipeline_id,
+        pipeline_id=build.pipeline_id,
         timeout=server.timeout_seconds,
     )
 

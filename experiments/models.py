@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 
+from projects.mlflow_data import experiment_artifact_location
 from projects.models import Project
 
 
@@ -32,7 +33,7 @@ class Experiment(models.Model):
 
     @property
     def artifact_location(self) -> str:
-        return f"mlflow-artifacts:/{self.iid}"
+        return experiment_artifact_location(self.iid)
 
 
 class ExperimentMetadata(models.Model):

@@ -1,42 +1,25 @@
-"""Reads for experiments: get by iid or name (always through the project), and MLflow search.
+"""Reads for experiments: get by iid or name (always through the project), and search.
 
-experiment_search(*, project, filter_string="", order_by=(), view_type="ACTIVE_ONLY", max_results=1000,
-                  page_token=None) -> tuple[list[Experiment], str | None]
+experiment_search(*, project, comparisons=(), order=(), lifecycles=(ACTIVE,), limit=1000, offset=0)
+    -> tuple[list[Experiment], NextPage | None]
+Comparison keys are domain names: attributes `name`, `iid`, `created_at`, `updated_at` (times as ms since the
+epoch), metadata as kind `tag`.
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
-from candidates.search import (
-    LIST_OPS,
-    NUMERIC_OPS,
-    STRING_OPS,
-    VIEW_TYPES,
-    _Parser,
-    _value_condition,
-    max_results_check,
-    order_parse,
-    page_token_decode,
-    page_token_encode,
-    view_type_normalise,
-)
 from projects.errors import InvalidValueError, NotFoundError
 from projects.models import Project
+from projects.querying import LIST_OPS, Comparison, NextPage, OrderKey, value_condition
 
-from .models import Experiment, ExperimentMetadata
+from .models import Experiment, ExperimentMetadata, Lifecycle
 
-KINDS = {
-    "attribute": "attribute",
-    "attributes": "attribute",
-    "attr": "attribute",
-    "tag": "tag",
-    "tags": "tag",
-}
-ATTRIBUTES = {"name", "experiment_id", "creation_time", "last_update_time"}
-TIME_ATTRIBUTES = {"creation_time": "created_at", "last_update_time": "updated_at"}
-FIELDS = {"name": "name", "experiment_id": "iid", **TIME_ATTRIBUTES}
+_FIELDS = frozenset({"name", "iid", "created_at", "updated_at"})
+_TIMES = frozenset({"created_at", "updated_at"})
+DEFAULT_ORDER = (OrderKey("attribute", "created_at", False), OrderKey("attribute", "iid", True))
 
 
 def experiment_iid_parse(value) -> int:
@@ -68,66 +51,56 @@ def experiment_get_by_name(*, project: Project, name: str) -> Experiment:
     return experiment
 
 
-def _ops(kind: str, key: str) -> set[str]:
-    if kind == "attribute" and key in TIME_ATTRIBUTES:
-        return NUMERIC_OPS
-    if kind == "attribute":
-        return STRING_OPS | LIST_OPS
-    return STRING_OPS
-
-
 def _ms_to_datetime(value: float) -> datetime:
     return datetime.fromtimestamp(value / 1000, tz=UTC)
 
 
-def experiment_filter_q(filter_string: str) -> Q:
-    parser = _Parser(filter_string or "", kinds=KINDS, attributes=ATTRIBUTES, numeric=set(TIME_ATTRIBUTES))
+def experiment_filter_q(comparisons: Sequence[Comparison]) -> Q:
     q = Q()
-    for comparison in parser.filter(_ops):
+    for comparison in comparisons:
+        key, op, value = comparison.key, comparison.op, comparison.value
         if comparison.kind == "tag":
-            rows = ExperimentMetadata.objects.filter(experiment_id=OuterRef("pk"), name=comparison.key)
-            q &= Exists(rows.filter(_value_condition("value", comparison.op, comparison.value)))
-        elif comparison.key in TIME_ATTRIBUTES:
-            q &= _value_condition(FIELDS[comparison.key], comparison.op, _ms_to_datetime(comparison.value))
-        elif comparison.key == "experiment_id":
-            if comparison.op in ("LIKE", "ILIKE"):
-                raise InvalidValueError(f"'{comparison.op}' is not supported for experiment_id")
-            values = comparison.value if comparison.op in LIST_OPS else (comparison.value,)
-            iids = [int(v) for v in values if str(v).isdigit()]
-            condition = Q(iid__in=iids)
-            q &= ~condition if comparison.op in ("!=", "NOT IN") else condition
+            rows = ExperimentMetadata.objects.filter(experiment_id=OuterRef("pk"), name=key)
+            if op == "IS NULL":
+                q &= ~Exists(rows)
+            elif op == "IS NOT NULL":
+                q &= Exists(rows)
+            else:
+                q &= Exists(rows.filter(value_condition("value", op, value)))
+        elif comparison.kind != "attribute" or key not in _FIELDS:
+            raise InvalidValueError(f"Invalid experiment search key '{key}'")
+        elif key in _TIMES:
+            q &= value_condition(key, op, _ms_to_datetime(value))
+        elif key == "iid":
+            values = value if op in LIST_OPS else (value,)
+            condition = Q(iid__in=[int(v) for v in values if str(v).isdigit()])
+            q &= ~condition if op in ("!=", "NOT IN") else condition
         else:
-            q &= _value_condition("name", comparison.op, comparison.value)
+            q &= value_condition(key, op, value)
     return q
 
 
 def experiment_search(
     *,
     project: Project,
-    filter_string: str = "",
-    order_by: Sequence[str] = (),
-    view_type: str = "ACTIVE_ONLY",
-    max_results: int = 1000,
-    page_token: str | None = None,
-) -> tuple[list[Experiment], str | None]:
-    """One page of the project's experiments; the default order is MLflow's (newest first, then by id)."""
-    q = experiment_filter_q(filter_string)
-    order = order_parse(
-        order_by or ("creation_time DESC", "experiment_id ASC"), kinds=KINDS, attributes=ATTRIBUTES
-    )
+    comparisons: Sequence[Comparison] = (),
+    order: Sequence[OrderKey] = (),
+    lifecycles: Collection[str] | None = (Lifecycle.ACTIVE,),
+    limit: int = 1000,
+    offset: int = 0,
+) -> tuple[list[Experiment], NextPage | None]:
+    """One page of the project's experiments; the default order is MLflow's (newest first, then by iid)."""
+    order = order or DEFAULT_ORDER
     for key in order:
-        if key.kind != "attribute":
-            raise InvalidValueError(f"Invalid order_by entity: {key.kind}")
-    limit = max_results_check(max_results)
-    offset = page_token_decode(page_token)
-    queryset = Experiment.objects.filter(project=project).filter(q)
-    lifecycles = VIEW_TYPES[view_type_normalise(view_type)]
+        if key.kind != "attribute" or key.key not in _FIELDS:
+            raise InvalidValueError(f"Invalid order_by key: {key.kind} {key.key}")
+    queryset = Experiment.objects.filter(project=project).filter(experiment_filter_q(comparisons))
     if lifecycles is not None:
-        queryset = queryset.filter(lifecycle__in=lifecycles)
-    expressions = [F(FIELDS[k.key]).asc() if k.ascending else F(FIELDS[k.key]).desc() for k in order]
-    if not any(k.key == "experiment_id" for k in order):
+        queryset = queryset.filter(lifecycle__in=list(lifecycles))
+    expressions = [F(k.key).asc() if k.ascending else F(k.key).desc() for k in order]
+    if not any(k.key == "iid" for k in order):
         expressions.append(F("iid").desc())
     page = list(_with_metadata(queryset.order_by(*expressions))[offset : offset + limit + 1])
     if len(page) > limit:
-        return page[:limit], page_token_encode(offset + limit)
+        return page[:limit], NextPage(offset=offset + limit)
     return page, None

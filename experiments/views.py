@@ -30,6 +30,7 @@ from candidates.table import (
     table_view_rows,
 )
 from candidates.templatetags.assay import duration, metric
+from mlflow_api.search_grammar import candidate_filter_parse
 from projects.decorators import project_page
 from projects.models import Role
 
@@ -157,7 +158,9 @@ def _table_context(request, experiment, spec: TableSpec) -> dict:
 @project_page()
 def experiment_detail(request, project_path, iid):
     experiment = experiment_get_for_page(project=request.project, iid=iid)
-    spec = table_spec_from_query(experiment=experiment, query=request.GET)
+    spec = table_spec_from_query(
+        experiment=experiment, query=request.GET, filter_parse=candidate_filter_parse
+    )
     counts = experiment_counts(experiment=experiment)
     context = _base(request, experiment=experiment, counts=counts, tab="candidates")
     context.update(_table_context(request, experiment, spec))
@@ -179,7 +182,9 @@ def _csv_text(value: str) -> str:
 def experiment_candidates_csv(request, project_path, iid):
     """The current filtered, sorted view (all pages) as CSV, streamed in keyset chunks."""
     experiment = experiment_get_for_page(project=request.project, iid=iid)
-    spec = table_spec_from_query(experiment=experiment, query=request.GET)
+    spec = table_spec_from_query(
+        experiment=experiment, query=request.GET, filter_parse=candidate_filter_parse
+    )
     try:
         rows = table_iter_rows(spec=spec)
         first = next(rows, None)
@@ -253,7 +258,9 @@ def experiment_candidates_delete(request, project_path, iid):
 
 
 def _performance_spec(request, experiment) -> TableSpec:
-    spec = table_spec_from_query(experiment=experiment, query=request.GET, default_columns=False)
+    spec = table_spec_from_query(
+        experiment=experiment, query=request.GET, default_columns=False, filter_parse=candidate_filter_parse
+    )
     spec.cursor = ""
     return spec
 

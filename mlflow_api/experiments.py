@@ -6,7 +6,17 @@ from experiments import selectors, services
 from projects.errors import InvalidValueError
 
 from .base import mlflow_endpoint
-from .serializers import experiment_json, field_int, field_list, field_str, key_values
+from .page_tokens import page_token_decode, page_token_encode
+from .search_grammar import EXPERIMENTS, filter_parse, order_parse
+from .serializers import (
+    experiment_json,
+    field_int,
+    field_list,
+    field_str,
+    field_view_type,
+    key_values,
+    max_results_check,
+)
 
 BASE = "api/2.0/mlflow/experiments/"
 
@@ -42,17 +52,17 @@ def experiment_get_by_name(request, ctx, data):
 
 @mlflow_endpoint(("GET", "POST"))
 def experiment_search(request, ctx, data):
-    experiments, token = selectors.experiment_search(
+    experiments, next_page = selectors.experiment_search(
         project=ctx.project,
-        filter_string=field_str(data, "filter", default=""),
-        order_by=field_list(data, "order_by"),
-        view_type=field_str(data, "view_type", default="ACTIVE_ONLY"),
-        max_results=field_int(data, "max_results", default=1000),
-        page_token=field_str(data, "page_token"),
+        comparisons=filter_parse(field_str(data, "filter", default=""), EXPERIMENTS),
+        order=order_parse(field_list(data, "order_by"), EXPERIMENTS),
+        lifecycles=field_view_type(data, "view_type"),
+        limit=max_results_check(field_int(data, "max_results", default=1000)),
+        offset=page_token_decode(field_str(data, "page_token")).offset,
     )
     body = {"experiments": [experiment_json(e) for e in experiments]}
-    if token:
-        body["next_page_token"] = token
+    if next_page:
+        body["next_page_token"] = page_token_encode(next_page)
     return body
 
 

@@ -1,27 +1,36 @@
 """MLflow metrics endpoints: GetMetricHistory (paged with max_results + page_token)."""
 
+import json
+
 from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import path
 
-from candidates import search, selectors
+from candidates import selectors
+from projects.querying import NextPage
 
 from .base import mlflow_endpoint
 from .errors import MlflowError
+from .page_tokens import page_token_decode, page_token_encode
 from .serializers import (
     field_int,
     field_list,
     field_str,
     float_json,
     list_body,
+    max_results_check,
     missing,
     run_id_from,
 )
+from .serializers_sql import metric_json_sql
 
 
 def _history_stream(candidate, key: str):
     yield '{"metrics":['
     first = True
-    for chunk in selectors.candidate_metric_history_json_stream(candidate=candidate, name=key):
+    chunks = selectors.candidate_metric_history_text_stream(
+        candidate=candidate, name=key, item_sql=metric_json_sql(), item_params=[json.dumps(key)]
+    )
+    for chunk in chunks:
         yield chunk if first else "," + chunk
         first = False
     yield "]}"
@@ -33,16 +42,21 @@ def metric_history(request, ctx, data):
     key = field_str(data, "metric_key", required=True)
     max_results = field_int(data, "max_results")
     if max_results is not None:
-        max_results = search.max_results_check(max_results, threshold=10**9)
-    offset = search.page_token_decode(field_str(data, "page_token"))
+        max_results = max_results_check(max_results, threshold=10**9)
+    offset = page_token_decode(field_str(data, "page_token")).offset
     if max_results is None and not offset:
         # The whole history, however long: streamed from a server-side cursor in bounded chunks.
         return StreamingHttpResponse(_history_stream(candidate, key), content_type="application/json")
     # PostgreSQL builds the page's JSON (the client asks 25,000 points at a time).
-    items, next_offset = selectors.candidate_metric_history_json_items(
-        candidate=candidate, name=key, max_results=max_results, offset=offset
+    items, next_offset = selectors.candidate_metric_history_text_items(
+        candidate=candidate,
+        name=key,
+        item_sql=metric_json_sql(),
+        item_params=[json.dumps(key)],
+        max_results=max_results,
+        offset=offset,
     )
-    token = search.page_token_encode(next_offset) if next_offset is not None else None
+    token = page_token_encode(NextPage(offset=next_offset)) if next_offset is not None else None
     return HttpResponse(list_body("metrics", items, token), content_type="application/json")
 
 

@@ -6,34 +6,18 @@ INVALID_PARAMETER_VALUE; a duplicate name RESOURCE_ALREADY_EXISTS; deleting a mo
 records the run that produced it and references its files (see model_registry.locations).
 """
 
-import re
-from urllib.parse import urlparse
-
 from django.urls import re_path
 from django.views.decorators.csrf import csrf_exempt
 
-from candidates.search import page_token_decode, page_token_encode
 from model_registry import selectors, services
-from model_registry.locations import (
-    Location,
-    candidate_has_files_under,
-    location_for_artifact_uri,
-    location_for_candidate_path,
-    location_for_logged_model,
-    logged_model_get,
-)
+from model_registry.locations import version_source_resolve
 from model_registry.models import Model, ModelVersion
 from projects.auth import ApiContext
 
 from .base import mlflow_endpoint
 from .errors import MlflowError
-from .registry_filters import (
-    max_results_parse,
-    model_filter_parse,
-    model_order_parse,
-    version_filter_parse,
-    version_order_parse,
-)
+from .page_tokens import page_token_decode, page_token_encode
+from .search_grammar import MODEL_VERSIONS, REGISTERED_MODELS, Grammar, filter_parse, order_parse
 
 # --------------------------------------------------------------------------- wire shapes
 
@@ -170,18 +154,30 @@ def registered_model_delete(request, ctx, data):
     return {}
 
 
-def _search_page(ctx, data, *, search, parse_filter, parse_order, default: int, maximum: int):
+def _max_results(value, *, default: int, maximum: int) -> int:
+    if value in (None, ""):
+        return default
+    try:
+        number = int(value)
+    except (TypeError, ValueError) as exc:
+        raise MlflowError(f"Invalid value for max_results: {value!r}") from exc
+    if number <= 0 or number > maximum:
+        raise MlflowError(f"Invalid value for max_results. It must be between 1 and {maximum}, got {number}")
+    return number
+
+
+def _search_page(ctx, data, *, search, grammar: Grammar, default: int, maximum: int):
     """One page of a registry search with MLflow's max_results / page_token: (rows, next token or None)."""
-    limit = max_results_parse(data.get("max_results"), default=default, maximum=maximum)
-    offset = page_token_decode(_optional(data, "page_token"))
-    rows, more = search(
+    limit = _max_results(data.get("max_results"), default=default, maximum=maximum)
+    offset = page_token_decode(_optional(data, "page_token")).offset
+    rows, next_page = search(
         project=ctx.project,
-        clauses=parse_filter(_optional(data, "filter") or ""),
-        order_by=parse_order(data.get("order_by")),
+        comparisons=filter_parse(_optional(data, "filter") or "", grammar),
+        order=order_parse(data.get("order_by"), grammar),
         offset=offset,
         limit=limit,
     )
-    return rows, (page_token_encode(offset + limit) if more else None)
+    return rows, (page_token_encode(next_page) if next_page else None)
 
 
 @mlflow_endpoint(("GET", "POST"))
@@ -190,8 +186,7 @@ def registered_model_search(request, ctx, data):
         ctx,
         data,
         search=selectors.model_search,
-        parse_filter=model_filter_parse,
-        parse_order=model_order_parse,
+        grammar=REGISTERED_MODELS,
         default=100,
         maximum=1000,
     )
@@ -252,105 +247,14 @@ def registered_model_alias(request, project_ref):
 # --------------------------------------------------------------------------- model versions
 
 
-def _source_error(source: str, key: str) -> MlflowError:
-    return MlflowError(
-        f"Invalid model version source: '{source}'. The {key} request parameter must identify the resource "
-        "that contains the source."
-    )
-
-
-def _run_candidate(ctx: ApiContext, run_id: str, source: str):
-    candidate = None
-    if re.fullmatch(r"[0-9a-fA-F]{32}", run_id or ""):
-        candidate = ctx.project.candidates.select_related("experiment").filter(eid=run_id.lower()).first()
-    if candidate is None:
-        raise _source_error(source, "run_id")
-    return candidate
-
-
-def _source_resolve(
-    ctx: ApiContext, source: str, run_id: str, model_id: str
-) -> tuple[str, Location | None, str]:
-    """(normalised source, where the files are, run id) for a create-model-version request."""
-    if ".." in source.split("/") or "\x00" in source:
-        raise MlflowError(
-            f"Invalid model version source: '{source}'. Relative path references are not allowed."
-        )
-    parsed = urlparse(source)
-    if parsed.scheme in ("", "file"):
-        raise MlflowError(f"Invalid model version source: '{source}'. Local paths cannot be registered.")
-    if model_id:
-        logged_model = logged_model_get(project=ctx.project, model_id=model_id)
-        if logged_model is None:
-            raise _source_error(source, "model_id")
-        if source.rstrip("/") == f"models:/{model_id}":
-            location = location_for_logged_model(logged_model)
-        else:
-            location = location_for_artifact_uri(project=ctx.project, uri=source)
-            if location is None or location.logged_model != logged_model:
-                raise _source_error(source, "model_id")
-        return source, location, run_id or (location.candidate.run_id if location.candidate else "")
-    if parsed.scheme == "runs":
-        match = re.fullmatch(r"runs:/([^/]+)/?(.*)", source)
-        if parsed.netloc or not match or (run_id and run_id != match[1]):
-            raise _source_error(source, "run_id")
-        candidate = _run_candidate(ctx, match[1], source)
-        path = match[2].strip("/")
-        if candidate_has_files_under(candidate, path) or not path:
-            return source, location_for_candidate_path(candidate, path), candidate.run_id
-        logged = candidate.logged_models.select_related("experiment", "package").filter(name=path).last()
-        if logged is not None:
-            return source, location_for_logged_model(logged), candidate.run_id
-        return source, Location(uri=source, candidate=candidate), candidate.run_id
-    if parsed.scheme == "models":
-        if re.fullmatch(r"models:/m-[0-9a-fA-F]{32}/?", source):
-            raise _source_error(source, "model_id")
-        return _source_from_version(ctx, source, run_id)
-    if parsed.scheme == "mlflow-artifacts":
-        location = location_for_artifact_uri(project=ctx.project, uri=source)
-        if location is None or location.candidate is None:
-            raise _source_error(source, "run_id")
-        if run_id and location.candidate.run_id != run_id:
-            raise _source_error(source, "run_id")
-        return source, location, location.candidate.run_id
-    # Any other store (s3://, gs://, http…): kept as given; the run, when named, must exist.
-    candidate = _run_candidate(ctx, run_id, source) if run_id else None
-    return source, Location(uri=source, candidate=candidate), run_id
-
-
-def _source_from_version(ctx: ApiContext, source: str, run_id: str) -> tuple[str, Location, str]:
-    match = re.fullmatch(r"models:/([^/@]+)(?:/([^/]+)|@([^/]+))/?", source)
-    if not match:
-        raise MlflowError(f"Invalid model version source: '{source}'.")
-    model = selectors.model_get_for_project(project=ctx.project, name=match[1])
-    if match[3]:
-        origin = selectors.model_version_get_by_alias(model=model, alias=match[3])
-    elif match[2].lower() == "latest":
-        latest = selectors.latest_versions(selectors.model_with_details(model=model))
-        if not latest:
-            raise MlflowError(f"Registered model {model.name} has no versions.")
-        origin = max(latest, key=lambda v: v.version)
-    else:
-        origin = selectors.model_version_get(model=model, version=match[2])
-    if run_id and origin.run_id and run_id != origin.run_id:
-        raise MlflowError(
-            f"Invalid model version source: '{source}'. The run_id must match the referenced model version."
-        )
-    location = Location(
-        uri=origin.storage_location or origin.source,
-        candidate=origin.candidate,
-        package=origin.package,
-        path=origin.package_path,
-    )
-    return f"models:/{model.name}/{origin.version}", location, run_id or origin.run_id
-
-
 @mlflow_endpoint(("POST",), write=True)
 def model_version_create(request, ctx, data):
     model = _model(ctx, data)
     source = _required(data, "source")
     run_id = _optional(data, "run_id") or ""
-    source, location, run_id = _source_resolve(ctx, source, run_id, _optional(data, "model_id") or "")
+    source, location, run_id = version_source_resolve(
+        project=ctx.project, source=source, run_hex=run_id, model_id=_optional(data, "model_id") or ""
+    )
     version = services.model_version_create(
         model=model,
         location=location,
@@ -389,8 +293,7 @@ def model_version_search(request, ctx, data):
         ctx,
         data,
         search=selectors.model_version_search,
-        parse_filter=version_filter_parse,
-        parse_order=version_order_parse,
+        grammar=MODEL_VERSIONS,
         default=10_000,
         maximum=200_000,
     )

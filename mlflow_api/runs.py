@@ -6,32 +6,36 @@ from django.http import HttpResponse
 from django.urls import path
 
 from candidates import search, selectors, services
-from candidates.models import CandidateMetadata
 from experiments.services import experiment_default_ensure
 from projects.errors import InvalidValueError
 
 from .base import mlflow_endpoint
 from .errors import MlflowError
+from .page_tokens import page_token_decode, page_token_encode
+from .search_grammar import RUNS, filter_parse, order_parse
 from .serializers import (
+    experiment_iids_from,
     field_float,
     field_int,
     field_list,
     field_str,
+    field_view_type,
     invalid,
     key_values,
     list_body,
+    max_results_check,
     missing,
     run_id_from,
     run_info_json,
     run_json,
 )
+from .serializers_sql import run_json_sql
 
 BASE = "api/2.0/mlflow/runs/"
 MAX_METRICS_PER_BATCH = 1000
 MAX_PARAMS_TAGS_PER_BATCH = 100
 MAX_ENTITIES_PER_BATCH = 1000
 MAX_BATCH_REQUEST_BYTES = 1_000_000
-LOGGED_MODELS_TAG = "mlflow.log-model.history"
 
 
 def _candidate(ctx, data, *, with_data=False):
@@ -220,18 +224,20 @@ def run_log_batch(request, ctx, data):
 
 @mlflow_endpoint(("POST", "GET"))
 def run_search(request, ctx, data):
-    query = {
-        "project": ctx.project,
-        "experiment_ids": field_list(data, "experiment_ids"),
-        "filter_string": field_str(data, "filter", default=""),
-        "order_by": field_list(data, "order_by"),
-        "view_type": field_str(data, "run_view_type", default="ACTIVE_ONLY"),
-        "max_results": field_int(data, "max_results", default=1000),
-        "page_token": field_str(data, "page_token"),
-    }
+    position = page_token_decode(field_str(data, "page_token"))
+    ids, next_page = search.candidate_search_ids(
+        project=ctx.project,
+        experiment_iids=experiment_iids_from(data),
+        comparisons=filter_parse(field_str(data, "filter", default=""), RUNS),
+        order=order_parse(field_list(data, "order_by"), RUNS),
+        lifecycles=field_view_type(data, "run_view_type"),
+        limit=max_results_check(field_int(data, "max_results", default=1000)),
+        offset=position.offset,
+        after=position.after,
+    )
     # The page's JSON is built by PostgreSQL in one query (a 1,000-run page without 10,000 Python dicts).
-    ids, token = search.candidate_search_ids(**query)
-    items = selectors.candidate_runs_json_items(candidate_ids=ids)
+    items = selectors.candidate_json_items(candidate_ids=ids, item_sql=run_json_sql())
+    token = page_token_encode(next_page) if next_page else None
     return HttpResponse(list_body("runs", items, token), content_type="application/json")
 
 
@@ -265,7 +271,7 @@ def run_log_inputs(request, ctx, data):
 
 @mlflow_endpoint(("POST",), write=True)
 def run_log_model(request, ctx, data):
-    """Legacy LogModel: append the model's MLmodel dict to the `mlflow.log-model.history` tag."""
+    """Legacy LogModel: append the model's MLmodel dict to the candidate's log-model history tag."""
     candidate = _candidate(ctx, data)
     model_json = field_str(data, "model_json", required=True)
     try:
@@ -274,10 +280,7 @@ def run_log_model(request, ctx, data):
         raise invalid("model_json", model_json[:100], "Value must be a JSON object") from exc
     if not isinstance(model, dict):
         raise invalid("model_json", model_json[:100], "Value must be a JSON object")
-    current = CandidateMetadata.objects.filter(candidate=candidate, name=LOGGED_MODELS_TAG).first()
-    history = json.loads(current.value) if current else []
-    history.append(model)
-    services.candidate_metadata_set(candidate=candidate, name=LOGGED_MODELS_TAG, value=json.dumps(history))
+    services.candidate_logged_model_append(candidate=candidate, model=model)
     return {}
 
 

@@ -6,6 +6,8 @@ Ids are strings, times are ms since the epoch, NaN/±inf are the protobuf JSON s
 import json
 import math
 
+from experiments.models import Lifecycle
+
 from .errors import MlflowError
 
 # ---------------------------------------------------------------- requests
@@ -112,6 +114,51 @@ def key_values(data: dict, name: str) -> list[tuple[str, str]]:
             raise missing(f"{name}[{index}].key")
         out.append((key, field_str(item, "value", default="")))
     return out
+
+
+MAX_RESULTS_THRESHOLD = 50_000
+_VIEW_TYPES = {
+    "ACTIVE_ONLY": (Lifecycle.ACTIVE,),
+    "DELETED_ONLY": (Lifecycle.DELETED,),
+    "ALL": None,
+    "1": (Lifecycle.ACTIVE,),
+    "2": (Lifecycle.DELETED,),
+    "3": None,
+}
+
+
+def field_view_type(data: dict, name: str) -> tuple[str, ...] | None:
+    """MLflow's ViewType (by name or number) as the lifecycles a selector keeps (None: all)."""
+    value = str(field_str(data, name) or "ACTIVE_ONLY").upper()
+    if value not in _VIEW_TYPES:
+        raise MlflowError(f"Invalid view type {value!r}; use ACTIVE_ONLY, DELETED_ONLY or ALL")
+    return _VIEW_TYPES[value]
+
+
+def max_results_check(max_results, *, threshold: int = MAX_RESULTS_THRESHOLD) -> int:
+    try:
+        number = int(max_results)
+    except (TypeError, ValueError) as exc:
+        raise MlflowError(f"Invalid value {max_results!r} for parameter 'max_results' supplied.") from exc
+    if number < 1 or number > threshold:
+        raise MlflowError(
+            f"Invalid value {number} for parameter 'max_results' supplied. It must be at most {threshold}"
+            if number > threshold
+            else f"Invalid value {number} for parameter 'max_results' supplied. It must be a positive integer"
+        )
+    return number
+
+
+def experiment_iids_from(data: dict, name: str = "experiment_ids") -> list[int]:
+    iids = []
+    for value in field_list(data, name):
+        try:
+            iids.append(int(value))
+        except (TypeError, ValueError) as exc:
+            raise MlflowError(
+                f"Invalid experiment ID '{value}'. Experiment ID must be a valid integer."
+            ) from exc
+    return iids
 
 
 def run_id_from(data: dict) -> str:

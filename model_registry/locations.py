@@ -1,20 +1,28 @@
 """Where a model version's files live. Versions reference files (no copy): a logged model's package, or a folder
-of a candidate's artifacts package. Assay's artifact URIs (set by packages_registry and candidates) are:
+of a candidate's artifacts package. Artifact URIs are projects.mlflow_data's (a candidate's artifacts root, an
+MLflow 3 logged model's files, each with an optional sub-path).
 
-    mlflow-artifacts:/<experiment iid>/<run id>/artifacts[/<path>]          a candidate's artifacts
-    mlflow-artifacts:/<experiment iid>/models/<m-hex>/artifacts[/<path>]    an MLflow 3 logged model's files
+version_source_resolve(*, project, source, run_hex, model_id) resolves a new version's source to a Location.
 """
 
 import re
 import uuid
 from dataclasses import dataclass
+from urllib.parse import urlparse
 
 from candidates.models import Candidate
 from packages_registry.models import LoggedModel, Package, PackageFile
+from projects.errors import InvalidValueError
+from projects.mlflow_data import (
+    ARTIFACTS_SCHEME,
+    LOGGED_MODEL_ARTIFACT_URI,
+    RUN_ARTIFACT_URI,
+    RUN_ID_PARAMETER,
+)
 from projects.models import Project
 
-_RUN_URI = re.compile(r"^mlflow-artifacts:/+(\d+)/([0-9a-fA-F]{32})/artifacts(?:/(.*))?$")
-_LOGGED_MODEL_URI = re.compile(r"^mlflow-artifacts:/+(\d+)/models/m-([0-9a-fA-F]{32})/artifacts(?:/(.*))?$")
+from . import selectors
+
 MLMODEL = "MLmodel"
 
 
@@ -68,13 +76,13 @@ def location_for_candidate_path(candidate: Candidate, path: str = "") -> Locatio
 
 
 def location_for_artifact_uri(*, project: Project, uri: str) -> Location | None:
-    """Resolve an `mlflow-artifacts:` URI of this project; None when it names nothing the project has."""
-    if match := _LOGGED_MODEL_URI.match(uri):
+    """Resolve an artifact URI of this project; None when it names nothing the project has."""
+    if match := LOGGED_MODEL_ARTIFACT_URI.match(uri):
         logged_model = logged_model_get(project=project, model_id=f"m-{match[2]}")
         if logged_model is None or logged_model.experiment.iid != int(match[1]):
             return None
         return location_for_logged_model(logged_model, match[3] or "")
-    if match := _RUN_URI.match(uri):
+    if match := RUN_ARTIFACT_URI.match(uri):
         candidate = (
             Candidate.objects.select_related("experiment")
             .filter(project=project, experiment__iid=int(match[1]), eid=uuid.UUID(match[2]))
@@ -117,3 +125,103 @@ def location_for_candidate_model(candidate: Candidate) -> Location:
         if folders:
             return location_for_candidate_path(candidate, folders[0])
     return location_for_candidate_path(candidate)
+
+
+# --------------------------------------------------------------------------- a new version's source
+
+
+def _source_error(source: str, key: str) -> InvalidValueError:
+    return InvalidValueError(
+        f"Invalid model version source: '{source}'. The {key} request parameter must identify the resource "
+        "that contains the source."
+    )
+
+
+def _run_candidate(project: Project, run_hex: str, source: str):
+    candidate = None
+    if re.fullmatch(r"[0-9a-fA-F]{32}", run_hex or ""):  # MLflow's run id: the candidate's eid as hex
+        candidate = project.candidates.select_related("experiment").filter(eid=run_hex.lower()).first()
+    if candidate is None:
+        raise _source_error(source, RUN_ID_PARAMETER)
+    return candidate
+
+
+def version_source_resolve(
+    *, project: Project, source: str, run_hex: str, model_id: str
+) -> tuple[str, Location | None, str]:
+    """(normalised source, where the files are, run id) of a new model version's `source` (a `runs:/`,
+    `models:/`, `mlflow-artifacts:` or foreign URI), checked against the run (`run_hex`) and `model_id` when given; anything
+    the project does not have, or that contradicts them, is an InvalidValueError with MLflow's message."""
+    if ".." in source.split("/") or "\x00" in source:
+        raise InvalidValueError(
+            f"Invalid model version source: '{source}'. Relative path references are not allowed."
+        )
+    parsed = urlparse(source)
+    if parsed.scheme in ("", "file"):
+        raise InvalidValueError(
+            f"Invalid model version source: '{source}'. Local paths cannot be registered."
+        )
+    if model_id:
+        logged_model = logged_model_get(project=project, model_id=model_id)
+        if logged_model is None:
+            raise _source_error(source, "model_id")
+        if source.rstrip("/") == f"models:/{model_id}":
+            location = location_for_logged_model(logged_model)
+        else:
+            location = location_for_artifact_uri(project=project, uri=source)
+            if location is None or location.logged_model != logged_model:
+                raise _source_error(source, "model_id")
+        return source, location, run_hex or (location.candidate.run_id if location.candidate else "")
+    if parsed.scheme == "runs":
+        match = re.fullmatch(r"runs:/([^/]+)/?(.*)", source)
+        if parsed.netloc or not match or (run_hex and run_hex != match[1]):
+            raise _source_error(source, RUN_ID_PARAMETER)
+        candidate = _run_candidate(project, match[1], source)
+        path = match[2].strip("/")
+        if candidate_has_files_under(candidate, path) or not path:
+            return source, location_for_candidate_path(candidate, path), candidate.run_id
+        logged = candidate.logged_models.select_related("experiment", "package").filter(name=path).last()
+        if logged is not None:
+            return source, location_for_logged_model(logged), candidate.run_id
+        return source, Location(uri=source, candidate=candidate), candidate.run_id
+    if parsed.scheme == "models":
+        if re.fullmatch(r"models:/m-[0-9a-fA-F]{32}/?", source):
+            raise _source_error(source, "model_id")
+        return _source_from_version(project, source, run_hex)
+    if parsed.scheme == ARTIFACTS_SCHEME:
+        location = location_for_artifact_uri(project=project, uri=source)
+        if location is None or location.candidate is None:
+            raise _source_error(source, RUN_ID_PARAMETER)
+        if run_hex and location.candidate.run_id != run_hex:
+            raise _source_error(source, RUN_ID_PARAMETER)
+        return source, location, location.candidate.run_id
+    # Any other store (s3://, gs://, http…): kept as given; the run, when named, must exist.
+    candidate = _run_candidate(project, run_hex, source) if run_hex else None
+    return source, Location(uri=source, candidate=candidate), run_hex
+
+
+def _source_from_version(project: Project, source: str, run_hex: str) -> tuple[str, Location, str]:
+    match = re.fullmatch(r"models:/([^/@]+)(?:/([^/]+)|@([^/]+))/?", source)
+    if not match:
+        raise InvalidValueError(f"Invalid model version source: '{source}'.")
+    model = selectors.model_get_for_project(project=project, name=match[1])
+    if match[3]:
+        origin = selectors.model_version_get_by_alias(model=model, alias=match[3])
+    elif match[2].lower() == "latest":
+        latest = selectors.latest_versions(selectors.model_with_details(model=model))
+        if not latest:
+            raise InvalidValueError(f"Registered model {model.name} has no versions.")
+        origin = max(latest, key=lambda v: v.version)
+    else:
+        origin = selectors.model_version_get(model=model, version=match[2])
+    if run_hex and origin.run_id and run_hex != origin.run_id:
+        raise InvalidValueError(
+            f"Invalid model version source: '{source}'. The {RUN_ID_PARAMETER} must match the referenced model version."
+        )
+    location = Location(
+        uri=origin.storage_location or origin.source,
+        candidate=origin.candidate,
+        package=origin.package,
+        path=origin.package_path,
+    )
+    return f"models:/{model.name}/{origin.version}", location, run_hex or origin.run_id

@@ -1,26 +1,18 @@
 """Reads for registered models and versions. Every lookup goes through the caller's project."""
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 
 from candidates.models import Candidate
 from projects.errors import InvalidValueError, NotFoundError
+from projects.mlflow_data import ARTIFACTS_HTTP_PATH, artifact_uri_path
 from projects.models import Project
+from projects.querying import Comparison, NextPage, OrderKey, value_condition
 
 from .models import Model, ModelAlias, ModelMetadata, ModelVersion, ModelVersionMetadata, Stage
-
-
-@dataclass(frozen=True)
-class Clause:
-    """One comparison of a search filter: `field` is `name`, `run_id`, `source`, `version` or `tag:<key>`;
-    `op` one of = != < <= > >= LIKE ILIKE IN; `value` a string (a list for IN)."""
-
-    field: str
-    op: str
-    value: object
-
 
 # --------------------------------------------------------------------------- single objects
 
@@ -63,50 +55,47 @@ def model_version_for_candidate(*, candidate: Candidate) -> list[ModelVersion]:
 # --------------------------------------------------------------------------- search
 
 
-def _like_regex(pattern: str) -> str:
-    # SQL LIKE → an anchored regex for Django's `regex` lookup (PostgreSQL `~`).
-    out = []
-    for ch in pattern:
-        out.append(".*" if ch == "%" else "." if ch == "_" else re.escape(ch))
-    return "^" + "".join(out) + "$"
-
-
-def _compare(field: str, op: str, value) -> Q:
-    lookups = {"=": "exact", "<": "lt", "<=": "lte", ">": "gt", ">=": "gte", "IN": "in"}
-    if op == "LIKE":
-        return Q(**{f"{field}__regex": _like_regex(value)})
-    if op == "ILIKE":
-        return Q(**{f"{field}__iregex": _like_regex(value)})
-    if op == "!=":
-        return ~Q(**{field: value})
-    return Q(**{f"{field}__{lookups[op]}": value})
-
-
 def _tag_exists(metadata_model, parent_field: str, key: str, op: str, value) -> Q:
     if op == "!=":
         # A missing tag counts as "not equal": the 3.x client appends `tags.`mlflow.prompt.is_prompt` != 'true'`
         # to every registered-model search, and plain models do not carry that tag.
         return ~_tag_exists(metadata_model, parent_field, key, "=", value)
     subquery = metadata_model.objects.filter(Q(**{parent_field: OuterRef("pk")}), name=key).filter(
-        _compare("value", op, value)
+        value_condition("value", op, value)
     )
     return Q(Exists(subquery))
 
 
-_MODEL_FIELDS = {"name": "name"}
-_VERSION_FIELDS = {"name": "model__name", "run_id": "run_id", "source": "source", "version": "version"}
+_MODEL_FIELDS = {"name": "name", "created_at": "created_at", "updated_at": "updated_at"}
+_VERSION_FIELDS = {
+    "model_name": "model__name",
+    "run_id": "run_id",
+    "source": "source",
+    "version": "version",
+    "created_at": "created_at",
+    "updated_at": "updated_at",
+}
 
 
-def _where(clauses: list[Clause], fields: dict[str, str], metadata_model, parent_field: str) -> Q:
+def _where(comparisons: Sequence[Comparison], fields: dict[str, str], metadata_model, parent_field: str) -> Q:
     q = Q()
-    for clause in clauses:
-        if clause.field.startswith("tag:"):
-            q &= _tag_exists(metadata_model, parent_field, clause.field[4:], clause.op, clause.value)
-        elif clause.field in fields:
-            q &= _compare(fields[clause.field], clause.op, clause.value)
+    for comparison in comparisons:
+        if comparison.kind == "tag":
+            q &= _tag_exists(metadata_model, parent_field, comparison.key, comparison.op, comparison.value)
+        elif comparison.kind == "attribute" and comparison.key in fields:
+            q &= value_condition(fields[comparison.key], comparison.op, comparison.value)
         else:
-            raise InvalidValueError(f"Invalid attribute key '{clause.field}' specified.")
+            raise InvalidValueError(f"Invalid attribute key '{comparison.key}' specified.")
     return q
+
+
+def _ordering(order: Sequence[OrderKey], fields: dict[str, str]) -> list[str]:
+    out = []
+    for key in order:
+        if key.kind != "attribute" or key.key not in fields:
+            raise InvalidValueError(f"Invalid order by key '{key.key}' specified.")
+        out.append(("" if key.ascending else "-") + fields[key.key])
+    return out
 
 
 def _versions_prefetch() -> Prefetch:
@@ -117,36 +106,42 @@ def _versions_prefetch() -> Prefetch:
 
 
 def model_search(
-    *, project: Project, clauses: list[Clause], order_by: list[tuple[str, bool]], offset: int, limit: int
-) -> tuple[list[Model], bool]:
-    """Models matching every clause, ordered by (field, ascending) pairs (name, created, updated), then name.
-
-    Returns one page and whether more follow. Tags, aliases and versions come prefetched.
+    *,
+    project: Project,
+    comparisons: Sequence[Comparison],
+    order: Sequence[OrderKey],
+    limit: int,
+    offset: int = 0,
+) -> tuple[list[Model], NextPage | None]:
+    """Models matching every comparison (attributes `name`; tags), ordered by `name`, `created_at` or
+    `updated_at`, then name. One page and where the next starts; tags, aliases and versions come prefetched.
     """
-    fields = {"name": "name", "created": "created_at", "updated": "updated_at"}
-    ordering = [("" if asc else "-") + fields[f] for f, asc in order_by] + ["name", "pk"]
     rows = list(
         Model.objects.filter(project=project)
-        .filter(_where(clauses, _MODEL_FIELDS, ModelMetadata, "model"))
-        .order_by(*ordering)
+        .filter(_where(comparisons, _MODEL_FIELDS, ModelMetadata, "model"))
+        .order_by(*_ordering(order, _MODEL_FIELDS), "name", "pk")
         .prefetch_related("metadata", "aliases__version", _versions_prefetch())[offset : offset + limit + 1]
     )
-    return rows[:limit], len(rows) > limit
+    return rows[:limit], (NextPage(offset=offset + limit) if len(rows) > limit else None)
 
 
 def model_version_search(
-    *, project: Project, clauses: list[Clause], order_by: list[tuple[str, bool]], offset: int, limit: int
-) -> tuple[list[ModelVersion], bool]:
-    fields = {"name": "model__name", "version": "version", "created": "created_at", "updated": "updated_at"}
-    ordering = [("" if asc else "-") + fields[f] for f, asc in order_by] + ["model__name", "-version"]
+    *,
+    project: Project,
+    comparisons: Sequence[Comparison],
+    order: Sequence[OrderKey],
+    limit: int,
+    offset: int = 0,
+) -> tuple[list[ModelVersion], NextPage | None]:
+    """Versions matching every comparison (attributes `model_name`, `run_id`, `source`, `version`; tags)."""
     rows = list(
         ModelVersion.objects.filter(model__project=project)
-        .filter(_where(clauses, _VERSION_FIELDS, ModelVersionMetadata, "version"))
+        .filter(_where(comparisons, _VERSION_FIELDS, ModelVersionMetadata, "version"))
         .select_related("model")
         .prefetch_related("metadata", "aliases")
-        .order_by(*ordering)[offset : offset + limit + 1]
+        .order_by(*_ordering(order, _VERSION_FIELDS), "model__name", "-version")[offset : offset + limit + 1]
     )
-    return rows[:limit], len(rows) > limit
+    return rows[:limit], (NextPage(offset=offset + limit) if len(rows) > limit else None)
 
 
 def model_with_details(*, model: Model) -> Model:
@@ -256,11 +251,11 @@ def model_version_files(*, version: ModelVersion, download_base: str) -> tuple[l
     prefix = f"{version.package_path}/" if version.package_path else ""
     rows = PackageFile.objects.filter(package_id=version.package_id, path__startswith=prefix).order_by("path")
     total = rows.count()
-    root = version.storage_location.removeprefix("mlflow-artifacts:").lstrip("/")
+    root = artifact_uri_path(version.storage_location)
     files = []
     for path, size in rows.values_list("path", "size")[:PAGE_FILES_LIMIT]:
         relative = path[len(prefix) :]
-        url = f"{download_base}/api/2.0/mlflow-artifacts/artifacts/{root}/{relative}" if root else ""
+        url = f"{download_base}/{ARTIFACTS_HTTP_PATH}/{root}/{relative}" if root else ""
         files.append(VersionFile(path=relative, size=size, download_url=url))
     return files, total
 

@@ -4,13 +4,15 @@ MLmodel file's ingestion metadata."""
 
 import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from projects.errors import InvalidValueError, NotFoundError
 from projects.models import Project
+from projects.querying import LIST_OPS, Comparison, NextPage, OrderKey, value_condition
 
 from .models import (
     LoggedModel,
@@ -171,3 +173,125 @@ def logged_model_get(*, project: Project, model_id: str) -> LoggedModel:
     if model is None:
         raise NotFoundError(f"Logged model with ID '{model_id}' not found.")
     return model
+
+
+# --------------------------------------------------------------------------- search
+
+# A model's metrics with their run, in the order they were logged.
+_METRICS = Prefetch("metrics", queryset=LoggedModelMetric.objects.select_related("candidate").order_by("id"))
+_FIELDS = {"name": "name", "model_type": "model_type", "status": "status", "created_at": "created_at",
+           "updated_at": "updated_at", "eid": "eid", "source_eid": "source_candidate__eid"}  # fmt: skip
+
+
+def logged_model_list_full(*, project: Project) -> QuerySet[LoggedModel]:
+    """logged_model_list with tags, params and metrics prefetched (what the API returns per model)."""
+    return logged_model_list(project=project).prefetch_related("tags", "params", _METRICS)
+
+
+def logged_model_with_details(*, model: LoggedModel) -> LoggedModel:
+    return logged_model_list_full(project=model.project).get(pk=model.pk)
+
+
+def _datasets_q(datasets: Sequence[tuple[str, str]]) -> Q | None:
+    """Metric points on any of these datasets `(name, digest or "")`."""
+    if not datasets:
+        return None
+    query = Q(pk__in=[])
+    for name, digest in datasets:
+        one = Q(dataset_name=name)
+        if digest:
+            one &= Q(dataset_digest=digest)
+        query |= one
+    return query
+
+
+def _ids(values, *, logged_model: bool) -> list[uuid.UUID]:
+    out = []
+    for value in values:
+        try:
+            out.append(uuid.UUID(str(value).removeprefix("m-") if logged_model else str(value)))
+        except ValueError:
+            continue
+    return out
+
+
+def _logged_model_q(comparison: Comparison, on_datasets: Q | None) -> Q:
+    key, op, value = comparison.key, comparison.op, comparison.value
+    if comparison.kind == "metric":
+        # As MLflow's store: models with any point of the metric that compares true (on the given datasets).
+        points = LoggedModelMetric.objects.filter(logged_model=OuterRef("pk"), key=key)
+        if on_datasets is not None:
+            points = points.filter(on_datasets)
+        return Q(Exists(points.filter(value_condition("value", op, value))))
+    if comparison.kind in ("tag", "param"):
+        rows = (LoggedModelTag if comparison.kind == "tag" else LoggedModelParam).objects
+        return Q(
+            Exists(
+                rows.filter(logged_model=OuterRef("pk"), key=key).filter(value_condition("value", op, value))
+            )
+        )
+    if key not in _FIELDS:
+        raise InvalidValueError(f"Invalid attribute in logged model search filter: {key!r}")
+    if key in ("eid", "source_eid"):
+        if op not in ("=", "!=", *LIST_OPS):
+            raise InvalidValueError(f"'{op}' is not supported for {key}")
+        values = value if op in LIST_OPS else (value,)
+        condition = Q(**{f"{_FIELDS[key]}__in": _ids(values, logged_model=key == "eid")})
+        return ~condition if op in ("!=", "NOT IN") else condition
+    if key in ("created_at", "updated_at"):
+        value = datetime.fromtimestamp(value / 1000, tz=UTC)
+    return value_condition(_FIELDS[key], op, value)
+
+
+def _latest_metric(key: OrderKey) -> Subquery:
+    points = LoggedModelMetric.objects.filter(logged_model=OuterRef("pk"), key=key.key)
+    if key.dataset is not None:
+        name, digest = key.dataset
+        if name:
+            points = points.filter(dataset_name=name)
+        if digest:
+            points = points.filter(dataset_digest=digest)
+    return Subquery(points.order_by("-timestamp", "-step", "candidate__eid").values("value")[:1])
+
+
+def logged_model_search(
+    *,
+    project: Project,
+    experiment_iids: Sequence[int] = (),
+    comparisons: Sequence[Comparison] = (),
+    datasets: Sequence[tuple[str, str]] = (),
+    order: Sequence[OrderKey] = (),
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[LoggedModel], NextPage | None]:
+    """One page of the project's logged models (in these experiments, when given) matching every comparison.
+
+    `datasets` narrows metric comparisons to points on those datasets, or, without a metric comparison, keeps
+    the models with any metric on them. Order keys: attributes (`name`, `created_at`, `updated_at`, `eid` …)
+    or metrics (each model's latest point, on `key.dataset` when given; models without one last); then newest
+    first.
+    """
+    models = logged_model_list_full(project=project)
+    if experiment_iids:
+        models = models.filter(experiment__iid__in=list(experiment_iids))
+    on_datasets = _datasets_q(datasets)
+    for comparison in comparisons:
+        models = models.filter(_logged_model_q(comparison, on_datasets))
+    if on_datasets is not None and not any(c.kind == "metric" for c in comparisons):
+        models = models.filter(
+            Exists(LoggedModelMetric.objects.filter(on_datasets, logged_model=OuterRef("pk")))
+        )
+    expressions = []
+    for index, key in enumerate(order):
+        if key.kind == "metric":
+            name = f"_metric{index}"
+            models = models.annotate(**{name: _latest_metric(key)})
+            expressions.append(
+                F(name).asc(nulls_last=True) if key.ascending else F(name).desc(nulls_last=True)
+            )
+            continue
+        if key.key not in _FIELDS or key.key == "source_eid":
+            raise InvalidValueError(f"Invalid order_by field for logged models: {key.key!r}")
+        expressions.append(F(key.key).asc() if key.ascending else F(key.key).desc())
+    page = list(models.order_by(*expressions, "-created_at", "-pk")[offset : offset + limit + 1])
+    return page[:limit], (NextPage(offset=offset + limit) if len(page) > limit else None)

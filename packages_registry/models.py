@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from projects.mlflow_data import logged_model_artifact_uri, logged_model_id_of
 from projects.models import Project
 
 
@@ -124,11 +125,11 @@ class LoggedModel(models.Model):
 
     @property
     def model_id(self) -> str:
-        return f"m-{self.eid.hex}"
+        return logged_model_id_of(self.eid)
 
     @property
     def artifact_uri(self) -> str:
-        return f"mlflow-artifacts:/{self.experiment.iid}/models/{self.model_id}/artifacts"
+        return logged_model_artifact_uri(self.experiment.iid, self.eid)
 
 
 class LoggedModelTag(models.Model):

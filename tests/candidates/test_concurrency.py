@@ -76,3 +76,27 @@ def test_same_experiment_name_at_once_creates_one(tenant):
     assert len([r for r in results if r is not None]) == 1
     assert len(errors) == WRITERS - 1 and all(isinstance(e, AlreadyExistsError) for e in errors)
     assert Experiment.objects.filter(project=tenant.project, name="same").count() == 1
+
+
+def test_concurrent_log_model_appends_keep_every_model(tenant):
+    """Eight 2.x `log_model` calls at once on one candidate: the history tag holds all eight models (the
+    read-modify-write of the tag is serialised by a row lock, not last-writer-wins)."""
+    import json
+
+    from candidates.models import CandidateMetadata
+    from candidates.services import candidate_logged_model_append
+    from projects.mlflow_data import LOG_MODEL_HISTORY_TAG
+
+    experiment = experiment_create(project=tenant.project, name="models-race")
+    candidate = candidate_create(experiment=experiment)
+
+    def append(index):
+        for round_ in range(3):
+            candidate_logged_model_append(candidate=candidate, model={"writer": index, "round": round_})
+
+    _, errors = run_threads(append)
+    assert errors == []
+    history = json.loads(CandidateMetadata.objects.get(candidate=candidate, name=LOG_MODEL_HISTORY_TAG).value)
+    assert sorted((m["writer"], m["round"]) for m in history) == [
+        (i, r) for i in range(WRITERS) for r in range(3)
+    ]

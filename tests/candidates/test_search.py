@@ -1,11 +1,16 @@
-"""candidate_search: filters, ordering with MLflow's NULL rules, paging, view types, and tenant isolation."""
+"""candidate_search: domain comparisons, ordering with MLflow's NULL rules, paging (offset and keyset),
+lifecycles, and tenant isolation. Filters are written in MLflow's grammar and parsed by mlflow_api (as the API
+does), so each case reads as the query a client sends."""
 
 import pytest
 
 from candidates.search import candidate_search
 from candidates.services import candidate_create, candidate_delete, candidate_log_batch
+from experiments.models import Lifecycle
 from experiments.services import experiment_create
+from mlflow_api.search_grammar import RUNS, filter_parse, order_parse
 from projects.errors import InvalidValueError
+from projects.querying import Comparison, NextPage, OrderKey
 
 pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
 
@@ -30,8 +35,21 @@ def five(tenant, experiment):
     return runs
 
 
+def search(tenant, experiment, *, filter_string="", order_by=(), position=None, **kwargs):
+    position = position or NextPage()
+    return candidate_search(
+        project=tenant.project,
+        experiment_iids=[experiment.iid],
+        comparisons=filter_parse(filter_string, RUNS),
+        order=order_parse(order_by, RUNS),
+        offset=position.offset,
+        after=position.after,
+        **kwargs,
+    )
+
+
 def names(tenant, experiment, **kwargs):
-    found, _ = candidate_search(project=tenant.project, experiment_ids=[experiment.iid], **kwargs)
+    found, _ = search(tenant, experiment, **kwargs)
     return [c.name for c in found]
 
 
@@ -76,32 +94,26 @@ def test_order_by_metric_puts_missing_values_last_either_way(tenant, experiment,
 
 
 def test_paging_visits_every_candidate_once(tenant, experiment, five):
-    seen, token = [], None
+    seen, position = [], None
     for _ in range(5):
-        page, token = candidate_search(
-            project=tenant.project,
-            experiment_ids=[experiment.iid],
-            order_by=["params.p ASC"],
-            max_results=2,
-            page_token=token,
-        )
+        page, position = search(tenant, experiment, order_by=["params.p ASC"], limit=2, position=position)
         seen += [c.name for c in page]
-        if token is None:
+        assert position is None or position.after is None  # another order pages by offset
+        if position is None:
             break
     assert seen == ["r0", "r1", "r2", "r3", "r4"]
 
 
-def test_view_types(tenant, experiment, five):
+def test_lifecycles(tenant, experiment, five):
     candidate_delete(candidate=five[1])
     assert "r1" not in names(tenant, experiment)
-    assert names(tenant, experiment, view_type="DELETED_ONLY") == ["r1"]
-    assert len(names(tenant, experiment, view_type="ALL")) == 5
-    assert names(tenant, experiment, view_type="2") == ["r1"]
+    assert names(tenant, experiment, lifecycles=[Lifecycle.DELETED]) == ["r1"]
+    assert len(names(tenant, experiment, lifecycles=None)) == 5
 
 
 def test_results_carry_their_data(tenant, experiment, five, assert_query_count):
     with assert_query_count("candidate_search_with_data"):
-        found, _ = candidate_search(project=tenant.project, experiment_ids=[experiment.iid])
+        found, _ = candidate_search(project=tenant.project, experiment_iids=[experiment.iid])
         data = [
             (c.experiment.iid, len(c.data.params), len(c.data.metadata), len(c.data.latest_metrics))
             for c in found
@@ -113,46 +125,35 @@ def test_other_tenant_sees_nothing(tenant, other_tenant, experiment, five):
     foreign = experiment_create(project=other_tenant.project, name="exp")
     assert foreign.iid == experiment.iid  # same number, other project
     found, _ = candidate_search(
-        project=other_tenant.project, experiment_ids=[experiment.iid], view_type="ALL"
+        project=other_tenant.project, experiment_iids=[experiment.iid], lifecycles=None
     )
     assert found == []
 
 
-def test_bad_arguments_are_invalid(tenant, experiment):
+def test_unknown_domain_keys_are_invalid(tenant, experiment):
     for kwargs in (
-        {"filter_string": "metrics.x >>> 1"},
-        {"max_results": 50001},
-        {"max_results": 0},
-        {"view_type": "SOME"},
-        {"experiment_ids": ["abc"]},
-        {"page_token": "garbage"},
+        {"comparisons": [Comparison("attribute", "password", "=", "x")]},
+        {"comparisons": [Comparison("attribute", "eid", "LIKE", "x%")]},
+        {"order": [OrderKey("attribute", "password")]},
     ):
-        kwargs.setdefault("experiment_ids", [experiment.iid])
         with pytest.raises(InvalidValueError):
-            candidate_search(project=tenant.project, **kwargs)
+            candidate_search(project=tenant.project, experiment_iids=[experiment.iid], **kwargs)
 
 
-def _pages(tenant, experiment, token=None, **kwargs):
-    seen, tokens = [], []
+def _pages(tenant, experiment, position=None, **kwargs):
+    seen, positions = [], []
     for _ in range(20):
-        page, token = candidate_search(
-            project=tenant.project, experiment_ids=[experiment.iid], page_token=token, **kwargs
-        )
+        page, position = search(tenant, experiment, position=position, **kwargs)
         seen += [c.name for c in page]
-        if token is None:
-            return seen, tokens
-        tokens.append(token)
+        if position is None:
+            return seen, positions
+        positions.append(position)
     raise AssertionError("paging did not end")
 
 
 def test_default_order_pages_by_keyset_across_ties_and_missing_start_times(tenant, experiment, five):
-    """Equal start_times (ordered by run id) and runs without one (last) are each visited once, in the unpaged
-    order; tokens still carry the offset, so an order change between pages falls back to offset paging."""
-    import base64
-    import json
-
-    from candidates.search import page_token_decode, page_token_encode
-
+    """Equal start_times (ordered by eid) and candidates without one (last) are each visited once, in the unpaged
+    order; positions still carry the offset, so an order change between pages falls back to offset paging."""
     for i in range(5):
         candidate_create(experiment=experiment, name=f"t{i}", start_time=1002)
     for i in range(3):
@@ -163,31 +164,21 @@ def test_default_order_pages_by_keyset_across_ties_and_missing_start_times(tenan
     assert len(everything) == 13 and set(everything[-3:]) == {"n0", "n1", "n2"}
     assert everything[:2] == ["r4", "r3"] and set(everything[2:8]) == {"r2", "t0", "t1", "t2", "t3", "t4"}
     for size in (1, 2, 3, 5):
-        seen, tokens = _pages(tenant, experiment, max_results=size)
+        seen, positions = _pages(tenant, experiment, limit=size)
         assert seen == everything
-        assert [page_token_decode(t) for t in tokens] == [size * (i + 1) for i in range(len(tokens))]
-        assert "after" in json.loads(base64.urlsafe_b64decode(tokens[0]))
-    # An offset-only token (as older servers issued) still pages by offset.
-    assert _pages(tenant, experiment, token=page_token_encode(4), max_results=4)[0] == everything[4:]
-    # A keyset token used with another order pages by its offset.
-    _, tokens = _pages(tenant, experiment, max_results=4)
-    rest, _ = _pages(tenant, experiment, token=tokens[0], max_results=4, order_by=["attributes.run_name ASC"])
+        assert [p.offset for p in positions] == [size * (i + 1) for i in range(len(positions))]
+        assert all(p.after is not None for p in positions)
+    # An offset alone (as older servers' tokens carry) still pages by offset.
+    assert _pages(tenant, experiment, position=NextPage(offset=4), limit=4)[0] == everything[4:]
+    # A keyset position used with another order pages by its offset.
+    _, positions = _pages(tenant, experiment, limit=4)
+    rest, _ = _pages(tenant, experiment, position=positions[0], limit=4, order_by=["attributes.run_name ASC"])
     assert rest == sorted(everything)[4:]
     # Rows that arrive on earlier pages while paging do not shift later pages (keyset, not offset).
-    first, token = candidate_search(project=tenant.project, experiment_ids=[experiment.iid], max_results=4)
+    first, position = search(tenant, experiment, limit=4)
     candidate_create(experiment=experiment, name="late", start_time=5000)
-    rest, _ = _pages(tenant, experiment, token=token, max_results=4)
+    rest, _ = _pages(tenant, experiment, position=position, limit=4)
     assert [c.name for c in first] + rest == everything
-
-
-def test_bad_keyset_tokens_are_invalid(tenant, experiment):
-    import base64
-    import json
-
-    for after in ("x", [1], ["a", "0" * 32], [1, "not-hex"], [1.5, "0" * 32]):
-        token = base64.urlsafe_b64encode(json.dumps({"offset": 1, "after": after}).encode()).decode()
-        with pytest.raises(InvalidValueError):
-            candidate_search(project=tenant.project, experiment_ids=[experiment.iid], page_token=token)
 
 
 def test_candidate_data_reads_many_ids_at_once(tenant, experiment, five):

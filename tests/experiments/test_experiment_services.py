@@ -13,6 +13,7 @@ from experiments.services import (
     experiment_rename,
     experiment_restore,
 )
+from mlflow_api.search_grammar import EXPERIMENTS, filter_parse, order_parse
 from projects.errors import AlreadyExistsError, InvalidValueError, NotFoundError
 
 pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
@@ -78,8 +79,17 @@ def test_search_filters_orders_and_pages(tenant, other_tenant):
         )
     experiment_create(project=other_tenant.project, name="se-z", metadata=[("suite", "s")])
 
+    def search(*, filter_string="", order_by=(), **kwargs):
+        # Written in MLflow's grammar and parsed as the API parses it, so each case reads as a client's query.
+        return experiment_search(
+            project=tenant.project,
+            comparisons=filter_parse(filter_string, EXPERIMENTS),
+            order=order_parse(order_by, EXPERIMENTS),
+            **kwargs,
+        )
+
     def names(**kwargs):
-        found, _ = experiment_search(project=tenant.project, **kwargs)
+        found, _ = search(**kwargs)
         return [e.name for e in found]
 
     assert names(filter_string="name LIKE 'se-%'", order_by=["name DESC"]) == ["se-c", "se-b", "se-a"]
@@ -90,19 +100,14 @@ def test_search_filters_orders_and_pages(tenant, other_tenant):
         "se-b",
         "se-c",
     ]
-    assert names(filter_string="creation_time > 0 AND last_update_time > 0", max_results=1) == ["other"]
-    seen, token = [], None
+    assert names(filter_string="creation_time > 0 AND last_update_time > 0", limit=1) == ["other"]
+    seen, offset = [], 0
     while True:
-        page, token = experiment_search(
-            project=tenant.project,
-            filter_string="name LIKE 'se-%'",
-            order_by=["name"],
-            max_results=2,
-            page_token=token,
-        )
+        page, position = search(filter_string="name LIKE 'se-%'", order_by=["name"], limit=2, offset=offset)
         seen += [e.name for e in page]
-        if not token:
+        if not position:
             break
+        offset = position.offset
     assert seen == ["se-a", "se-b", "se-c"]
     with pytest.raises(InvalidValueError):
         names(filter_string="metrics.x > 1")

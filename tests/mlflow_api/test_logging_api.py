@@ -157,6 +157,19 @@ def test_log_inputs_and_log_model(api, tracking_run, read_api):
     assert bad.json()["error_code"] == "INVALID_PARAMETER_VALUE"
 
 
+def test_log_model_keeps_a_long_history_whole_and_refuses_a_history_tag_that_is_not_a_list(api, tracking_run):
+    model = {"artifact_path": "m", "flavors": {"python_function": {"doc": "x" * 3000}}}
+    for _ in range(4):  # past the 8,000 characters other tag values are cut to: a cut list would not parse
+        api.post(R + "log-model", {"run_id": tracking_run.run_id, "model_json": json.dumps(model)})
+    history = CandidateMetadata.objects.get(candidate=tracking_run, name="mlflow.log-model.history").value
+    assert len(json.loads(history)) == 4
+    api.post(
+        R + "set-tag", {"run_id": tracking_run.run_id, "key": "mlflow.log-model.history", "value": "oops"}
+    )
+    response = api.post(R + "log-model", {"run_id": tracking_run.run_id, "model_json": json.dumps(model)})
+    assert response.status_code == 400 and response.json()["error_code"] == "INVALID_STATE"
+
+
 def test_writes_refused_for_reader_stranger_and_anonymous(read_api, anon_api, intruder_api, tracking_run):
     run_id = tracking_run.run_id
     calls = [

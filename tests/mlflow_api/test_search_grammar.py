@@ -1,16 +1,30 @@
-"""The MLflow filter grammar parser, including hostile input: it only ever yields comparisons or a reasoned error."""
+"""The one MLflow search grammar (mlflow_api.search_grammar), including hostile input: it only ever yields
+domain comparisons or a reasoned error, the same way for runs, experiments, logged models, registered models
+and model versions."""
 
 import pytest
 
-from candidates.search import (
-    Comparison,
-    OrderKey,
-    page_token_decode,
-    page_token_encode,
-    search_filter_parse,
-    search_order_parse,
+from mlflow_api.search_grammar import (
+    EXPERIMENTS,
+    LOGGED_MODELS,
+    MODEL_VERSIONS,
+    REGISTERED_MODELS,
+    RUNS,
+    candidate_filter_parse,
+    filter_parse,
+    order_parse,
 )
 from projects.errors import InvalidValueError
+from projects.querying import Comparison, OrderKey
+
+
+def search_filter_parse(text):
+    return filter_parse(text, RUNS)
+
+
+def search_order_parse(items):
+    return order_parse(items, RUNS)
+
 
 pytestmark = pytest.mark.smoke
 
@@ -32,7 +46,7 @@ def test_every_entity_and_operator_parses():
         Comparison("param", "lr", "=", "0.01"),
         Comparison("tag", "mlflow.runName", "LIKE", "r%"),
         Comparison("attribute", "status", "IN", ("FINISHED", "FAILED")),
-        Comparison("attribute", "run_id", "NOT IN", ("a",)),
+        Comparison("attribute", "eid", "NOT IN", ("a",)),
         Comparison("attribute", "start_time", "<", 1700000000000.0),
         Comparison("param", "my param", "ILIKE", "%X%"),
         Comparison("tag", "group", "!=", "odd"),
@@ -44,7 +58,7 @@ def test_every_entity_and_operator_parses():
 
 def test_bare_identifier_is_an_attribute_and_aliases_resolve():
     assert search_filter_parse("status = 'RUNNING'") == [Comparison("attribute", "status", "=", "RUNNING")]
-    assert search_filter_parse("`Run Name` = 'x'") == [Comparison("attribute", "run_name", "=", "x")]
+    assert search_filter_parse("`Run Name` = 'x'") == [Comparison("attribute", "name", "=", "x")]
     assert search_filter_parse("attributes.created > 5") == [Comparison("attribute", "start_time", ">", 5.0)]
 
 
@@ -114,9 +128,85 @@ def test_duplicate_order_by_is_refused():
         search_order_parse(["metrics.a", "metrics.a DESC"])
 
 
-def test_page_token_round_trip_and_garbage():
-    assert page_token_decode(page_token_encode(40)) == 40
-    assert page_token_decode(None) == 0
-    for garbage in ("!!!", page_token_encode(-1), "eyJvZmZzZXQiOiAiYSJ9"):
-        with pytest.raises(InvalidValueError):
-            page_token_decode(garbage)
+ALL_GRAMMARS = [RUNS, EXPERIMENTS, LOGGED_MODELS, REGISTERED_MODELS, MODEL_VERSIONS]
+
+
+@pytest.mark.parametrize("grammar", ALL_GRAMMARS)
+def test_quoted_and_and_doubled_quotes_are_values_in_every_grammar(grammar):
+    (comparison,) = filter_parse("tags.note = 'a AND b'", grammar)
+    assert comparison == Comparison("tag", "note", "=", "a AND b")
+    assert filter_parse("tags.`my key` = 'it''s' AND tags.b != \"x AND y\"", grammar) == [
+        Comparison("tag", "my key", "=", "it's"),
+        Comparison("tag", "b", "!=", "x AND y"),
+    ]
+    assert filter_parse("name = 'it''s AND it''s'", grammar if grammar is not RUNS else EXPERIMENTS)[
+        0
+    ].value == ("it's AND it's")
+
+
+@pytest.mark.parametrize("grammar", ALL_GRAMMARS)
+def test_every_grammar_refuses_or_and_unknown_keys(grammar):
+    with pytest.raises(InvalidValueError, match="'OR'"):
+        filter_parse("tags.a = 'x' OR tags.b = 'y'", grammar)
+    with pytest.raises(InvalidValueError, match="Invalid attribute key 'colour'"):
+        filter_parse("colour = 'red'", grammar)
+
+
+def test_each_grammar_maps_attributes_to_domain_keys():
+    assert filter_parse("experiment_id IN ('1') AND creation_time > 5", EXPERIMENTS) == [
+        Comparison("attribute", "iid", "IN", ("1",)),
+        Comparison("attribute", "created_at", ">", 5.0),
+    ]
+    assert filter_parse("name = 'm' AND version_number >= '2' AND run_id = 'r'", MODEL_VERSIONS) == [
+        Comparison("attribute", "model_name", "=", "m"),
+        Comparison("attribute", "version", ">=", 2),
+        Comparison("attribute", "run_id", "=", "r"),
+    ]
+    assert filter_parse("attributes.source_path LIKE 'runs:/%'", MODEL_VERSIONS) == [
+        Comparison("attribute", "source", "LIKE", "runs:/%")
+    ]
+    assert filter_parse("metrics.acc > 0.5 AND params.lr = '1' AND model_id = 'm-1'", LOGGED_MODELS) == [
+        Comparison("metric", "acc", ">", 0.5),
+        Comparison("param", "lr", "=", "1"),
+        Comparison("attribute", "eid", "=", "m-1"),
+    ]
+    assert order_parse(["timestamp DESC", "name"], REGISTERED_MODELS) == [
+        OrderKey("attribute", "updated_at", False),
+        OrderKey("attribute", "name", True),
+    ]
+
+
+@pytest.mark.parametrize(
+    "grammar, text",
+    [
+        (REGISTERED_MODELS, "name > 'a'"),
+        (REGISTERED_MODELS, "metrics.acc > 1"),
+        (REGISTERED_MODELS, "name = b"),
+        (MODEL_VERSIONS, "run_id LIKE 'x%'"),
+        (MODEL_VERSIONS, "version_number = 'one'"),
+        (MODEL_VERSIONS, "version_number = 1.5"),
+        (EXPERIMENTS, "metrics.x > 1"),
+        (EXPERIMENTS, "creation_time = 'yesterday'"),
+        (LOGGED_MODELS, "metrics.acc > 'high'"),
+        (LOGGED_MODELS, "params.lr IS NULL"),
+    ],
+)
+def test_each_grammar_refuses_what_mlflow_refuses(grammar, text):
+    with pytest.raises(InvalidValueError):
+        filter_parse(text, grammar)
+
+
+def test_order_by_of_other_entities_is_refused_where_mlflow_refuses_it():
+    with pytest.raises(InvalidValueError):
+        order_parse(["tags.suite"], EXPERIMENTS)
+    with pytest.raises(InvalidValueError):
+        order_parse(["name SIDEWAYS"], REGISTERED_MODELS)
+    with pytest.raises(InvalidValueError):
+        order_parse(["colour ASC"], MODEL_VERSIONS)
+
+
+def test_the_dashboard_filter_box_is_the_runs_grammar():
+    text = "metrics.acc > 0.5 AND tags.note = 'a AND b'"
+    assert candidate_filter_parse(text) == filter_parse(text, RUNS)
+    with pytest.raises(InvalidValueError):
+        candidate_filter_parse("metrics.acc >")
