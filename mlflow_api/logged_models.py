@@ -15,6 +15,7 @@ from django.urls import re_path
 
 from candidates.models import Candidate, CandidateMetadata
 from experiments.models import Experiment
+from experiments.services import experiment_default_ensure
 from packages_registry import logged_models as lm
 from packages_registry.models import LoggedModel, LoggedModelMetric
 
@@ -77,6 +78,9 @@ def _pairs(items, what: str) -> dict[str, str]:
 def _experiment(ctx, experiment_id) -> Experiment:
     if not str(experiment_id or "").isdigit():
         raise MlflowError(f"Invalid experiment_id: {experiment_id!r}")
+    if str(experiment_id) == "0":
+        # `log_model` outside a run and `initialize_logged_model()` use "0"; create Default as runs/create does.
+        experiment_default_ensure(project=ctx.project)
     experiment = Experiment.objects.filter(project=ctx.project, iid=int(experiment_id)).first()
     if experiment is None:
         from projects.errors import NotFoundError
