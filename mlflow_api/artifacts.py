@@ -28,8 +28,19 @@ _RUN_PATH = re.compile(r"^(?P<exp>\d+)/(?P<run>[0-9a-fA-F]{32})/artifacts(?:/(?P
 _MODEL_PATH = re.compile(r"^(?P<exp>\d+)/models/(?P<model>m-[0-9a-fA-F]{32})/artifacts(?:/(?P<rest>.*))?$")
 
 
+def _artifact_rel_path(path: str | None) -> str:
+    """A path inside a run or model as MLflow's `validate_path_is_safe` reads it: a '..' segment is refused with the
+    reference's "Invalid path"; an empty or '.' segment means "here" (`list_artifacts(run, ".")` lists the root)."""
+    segments = (path or "").split("/")
+    if ".." in segments:
+        raise MlflowError("Invalid path")
+    return normalize_dir_path("/".join(s for s in segments if s not in ("", ".")))
+
+
 def _locate(ctx: ApiContext, path: str, *, create: bool = False):
     """(package or None, path inside the package) for an artifact path; NotFoundError for an unknown run/model."""
+    if ".." in path.split("/"):
+        raise MlflowError("Invalid path")
     path = path.strip("/")
     match = _RUN_PATH.match(path)
     if match:
@@ -45,13 +56,13 @@ def _locate(ctx: ApiContext, path: str, *, create: bool = False):
             if create
             else selectors.package_for_candidate(candidate=candidate)
         )
-        return package, normalize_dir_path(match["rest"] or "")
+        return package, _artifact_rel_path(match["rest"])
     match = _MODEL_PATH.match(path)
     if match:
         model = logged_models.logged_model_get(project=ctx.project, model_id=match["model"])
         if model.experiment.iid != int(match["exp"]):
             raise NotFoundError(f"Logged model with ID '{match['model']}' not found.")
-        return model.package, normalize_dir_path(match["rest"] or "")
+        return model.package, _artifact_rel_path(match["rest"])
     if create:
         raise InvalidValueError(f"Artifact path {path!r} is not inside a run or a logged model")
     return None, ""
@@ -113,6 +124,8 @@ def artifact_list(request: HttpRequest, ctx: ApiContext, data: dict):
     path = data.get("path") or ""
     if not isinstance(path, str):
         raise MlflowError("path must be a string")
+    if path.startswith("/"):
+        raise MlflowError("Invalid path")  # the reference refuses an absolute path; '.' and '..' see _locate
     package, rel = _locate(ctx, path)
     files = []
     for entry in selectors.package_directory_list(package=package, prefix=rel):
