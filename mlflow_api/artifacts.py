@@ -7,6 +7,7 @@ streamed; listing a missing folder is an empty 200; a missing file is a 404.
 """
 
 import functools
+import posixpath
 import re
 import uuid
 
@@ -15,6 +16,7 @@ from django.urls import re_path
 from django.views.decorators.csrf import csrf_exempt
 
 from candidates.models import Candidate
+from candidates.selectors import candidate_get_for_project
 from packages_registry import logged_models, selectors, services
 from packages_registry.responses import file_response
 from packages_registry.validators import normalize_dir_path
@@ -137,6 +139,40 @@ def artifact_list(request: HttpRequest, ctx: ApiContext, data: dict):
     return {"files": files} if files else {}
 
 
+_RUN_ID_MISSING = (
+    "Missing value for required parameter 'run_id'. "
+    "See the API docs for more information about request parameters."
+)
+
+
+@mlflow_endpoint(("GET",))
+def run_artifact_list(request: HttpRequest, ctx: ApiContext, data: dict):
+    """`artifacts/list` (the R client's and plain REST users' listing): the run's `root_uri` and the children of
+    `path`, each named as the reference names them, `posixpath.join(<path as sent>, <name>)`; never paged."""
+    run_id = data.get("run_id") or data.get("run_uuid")
+    path = data.get("path") or ""
+    if not run_id or not isinstance(run_id, str):
+        raise MlflowError(_RUN_ID_MISSING)
+    if not isinstance(path, str) or path.startswith("/"):
+        raise MlflowError("Invalid path")
+    try:
+        rel = _artifact_rel_path(path)
+    except InvalidValueError:
+        rel = None  # a path no artifact can have (backslash, control character): the reference lists nothing
+    candidate = candidate_get_for_project(project=ctx.project, run_id=run_id)
+    response: dict = {"root_uri": candidate.artifact_uri}
+    package = selectors.package_for_candidate(candidate=candidate) if rel is not None else None
+    files = []
+    for entry in selectors.package_directory_list(package=package, prefix=rel or ""):
+        item = {"path": posixpath.join(path, entry.name) if path else entry.name, "is_dir": entry.is_dir}
+        if not entry.is_dir and entry.size:  # proto3 leaves a 0 size out
+            item["file_size"] = entry.size
+        files.append(item)
+    if files:
+        response["files"] = files
+    return response
+
+
 @mlflow_endpoint(("GET",))
 def server_info(request: HttpRequest, ctx: ApiContext, data: dict):
     # Multipart (presigned) uploads/downloads are off: the client then PUTs/GETs whole files through us.
@@ -157,4 +193,5 @@ urlpatterns = [
     re_path(r"^api/2\.0/mlflow-artifacts/mpu/", csrf_exempt(_no_multipart)),
     re_path(r"^api/2\.0/mlflow-artifacts/artifacts/(?P<artifact_path>.+)$", artifact),
     re_path(r"^api/[23]\.0/mlflow/server-info/?$", server_info),
+    re_path(r"^api/2\.0/mlflow/artifacts/list/?$", run_artifact_list),
 ]
