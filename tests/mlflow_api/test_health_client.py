@@ -5,6 +5,7 @@ import logging
 import mlflow
 import pytest
 import requests
+from django.core.signals import request_started
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -25,6 +26,11 @@ def test_version_is_not_claimed(mlflow_env):
 
 
 def test_traced_training_code_keeps_working(mlflow_env, caplog):
+    paths: list[str] = []
+
+    def record(sender, environ, **kwargs):
+        paths.append(environ["PATH_INFO"])
+
     @mlflow.trace
     def predict(x):
         return step(x) * 2
@@ -33,14 +39,22 @@ def test_traced_training_code_keeps_working(mlflow_env, caplog):
     def step(x):
         return x + 1
 
-    with caplog.at_level(logging.DEBUG, logger="mlflow"), mlflow.start_run() as run:
-        assert [predict(i) for i in range(3)] == [2, 4, 6]
-        mlflow.log_metric("loss", 0.5)
-        mlflow.flush_trace_async_logging()
+    request_started.connect(record)
+    try:
+        with caplog.at_level(logging.DEBUG, logger="mlflow"), mlflow.start_run() as run:
+            assert [predict(i) for i in range(3)] == [2, 4, 6]
+            mlflow.log_metric("loss", 0.5)
+            mlflow.flush_trace_async_logging()
+    finally:
+        request_started.disconnect(record)
+    # No retry loop: /version is probed at most once, and each trace costs one v3 and one v2 attempt.
+    assert any(p.endswith("/api/3.0/mlflow/traces") for p in paths), paths
+    assert sum(p.endswith("/version") for p in paths) <= 1, paths
+    assert sum(p.endswith("/api/3.0/mlflow/traces") for p in paths) <= 3, paths
+    assert sum(p.endswith("/api/2.0/mlflow/traces") for p in paths) <= 3, paths
     assert mlflow.get_run(run.info.run_id).data.metrics == {"loss": 0.5}
     messages = [r.getMessage() for r in caplog.records if r.name.startswith("mlflow")]
-    # Spans are skipped silently (no /version); no retry loop and no span-logging warning.
-    assert not [m for m in messages if "retry" in m.lower() or "log_spans" in m and "WARNING" in m]
+    assert not [m for m in messages if "retry" in m.lower()]
     # The 3.x client itself warns once per exported trace (Assay stores no traces); nothing else.
     warnings = [
         r.getMessage() for r in caplog.records if r.name.startswith("mlflow") and r.levelno >= logging.WARNING
