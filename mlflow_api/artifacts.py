@@ -7,6 +7,7 @@ streamed; listing a missing folder is an empty 200; a missing file is a 404.
 """
 
 import functools
+import posixpath
 import re
 import uuid
 
@@ -15,6 +16,7 @@ from django.urls import re_path
 from django.views.decorators.csrf import csrf_exempt
 
 from candidates.models import Candidate
+from candidates.selectors import candidate_get_for_project
 from packages_registry import logged_models, selectors, services
 from packages_registry.responses import file_response
 from packages_registry.validators import normalize_dir_path
@@ -28,8 +30,19 @@ _RUN_PATH = re.compile(r"^(?P<exp>\d+)/(?P<run>[0-9a-fA-F]{32})/artifacts(?:/(?P
 _MODEL_PATH = re.compile(r"^(?P<exp>\d+)/models/(?P<model>m-[0-9a-fA-F]{32})/artifacts(?:/(?P<rest>.*))?$")
 
 
+def _artifact_rel_path(path: str | None) -> str:
+    """A path inside a run or model as MLflow's `validate_path_is_safe` reads it: a '..' segment is refused with the
+    reference's "Invalid path"; an empty or '.' segment means "here" (`list_artifacts(run, ".")` lists the root)."""
+    segments = (path or "").split("/")
+    if ".." in segments:
+        raise MlflowError("Invalid path")
+    return normalize_dir_path("/".join(s for s in segments if s not in ("", ".")))
+
+
 def _locate(ctx: ApiContext, path: str, *, create: bool = False):
     """(package or None, path inside the package) for an artifact path; NotFoundError for an unknown run/model."""
+    if ".." in path.split("/"):
+        raise MlflowError("Invalid path")
     path = path.strip("/")
     match = _RUN_PATH.match(path)
     if match:
@@ -45,13 +58,13 @@ def _locate(ctx: ApiContext, path: str, *, create: bool = False):
             if create
             else selectors.package_for_candidate(candidate=candidate)
         )
-        return package, normalize_dir_path(match["rest"] or "")
+        return package, _artifact_rel_path(match["rest"])
     match = _MODEL_PATH.match(path)
     if match:
         model = logged_models.logged_model_get(project=ctx.project, model_id=match["model"])
         if model.experiment.iid != int(match["exp"]):
             raise NotFoundError(f"Logged model with ID '{match['model']}' not found.")
-        return model.package, normalize_dir_path(match["rest"] or "")
+        return model.package, _artifact_rel_path(match["rest"])
     if create:
         raise InvalidValueError(f"Artifact path {path!r} is not inside a run or a logged model")
     return None, ""
@@ -113,6 +126,8 @@ def artifact_list(request: HttpRequest, ctx: ApiContext, data: dict):
     path = data.get("path") or ""
     if not isinstance(path, str):
         raise MlflowError("path must be a string")
+    if path.startswith("/"):
+        raise MlflowError("Invalid path")  # the reference refuses an absolute path; '.' and '..' see _locate
     package, rel = _locate(ctx, path)
     files = []
     for entry in selectors.package_directory_list(package=package, prefix=rel):
@@ -122,6 +137,40 @@ def artifact_list(request: HttpRequest, ctx: ApiContext, data: dict):
             item["file_size"] = str(entry.size)
         files.append(item)
     return {"files": files} if files else {}
+
+
+_RUN_ID_MISSING = (
+    "Missing value for required parameter 'run_id'. "
+    "See the API docs for more information about request parameters."
+)
+
+
+@mlflow_endpoint(("GET",))
+def run_artifact_list(request: HttpRequest, ctx: ApiContext, data: dict):
+    """`artifacts/list` (the R client's and plain REST users' listing): the run's `root_uri` and the children of
+    `path`, each named as the reference names them, `posixpath.join(<path as sent>, <name>)`; never paged."""
+    run_id = data.get("run_id") or data.get("run_uuid")
+    path = data.get("path") or ""
+    if not run_id or not isinstance(run_id, str):
+        raise MlflowError(_RUN_ID_MISSING)
+    if not isinstance(path, str) or path.startswith("/"):
+        raise MlflowError("Invalid path")
+    try:
+        rel = _artifact_rel_path(path)
+    except InvalidValueError:
+        rel = None  # a path no artifact can have (backslash, control character): the reference lists nothing
+    candidate = candidate_get_for_project(project=ctx.project, run_id=run_id)
+    response: dict = {"root_uri": candidate.artifact_uri}
+    package = selectors.package_for_candidate(candidate=candidate) if rel is not None else None
+    files = []
+    for entry in selectors.package_directory_list(package=package, prefix=rel or ""):
+        item = {"path": posixpath.join(path, entry.name) if path else entry.name, "is_dir": entry.is_dir}
+        if not entry.is_dir and entry.size:  # proto3 leaves a 0 size out
+            item["file_size"] = entry.size
+        files.append(item)
+    if files:
+        response["files"] = files
+    return response
 
 
 @mlflow_endpoint(("GET",))
@@ -144,4 +193,5 @@ urlpatterns = [
     re_path(r"^api/2\.0/mlflow-artifacts/mpu/", csrf_exempt(_no_multipart)),
     re_path(r"^api/2\.0/mlflow-artifacts/artifacts/(?P<artifact_path>.+)$", artifact),
     re_path(r"^api/[23]\.0/mlflow/server-info/?$", server_info),
+    re_path(r"^api/2\.0/mlflow/artifacts/list/?$", run_artifact_list),
 ]

@@ -12,6 +12,7 @@ from django.urls import re_path
 
 from candidates.selectors import candidate_get_for_project
 from experiments.selectors import experiment_get_for_project
+from experiments.services import experiment_default_ensure
 from packages_registry import logged_models as lm
 from packages_registry.models import LoggedModel
 from projects.querying import OrderKey
@@ -74,6 +75,9 @@ def _pairs(items, what: str) -> dict[str, str]:
 def _experiment(ctx, experiment_id):
     if not str(experiment_id or "").isdigit():
         raise MlflowError(f"Invalid experiment_id: {experiment_id!r}")
+    if str(experiment_id) == "0":
+        # `log_model` outside a run and `initialize_logged_model()` use "0"; create Default as runs/create does.
+        experiment_default_ensure(project=ctx.project)
     return experiment_get_for_project(project=ctx.project, experiment_id=experiment_id)
 
 

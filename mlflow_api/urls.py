@@ -3,7 +3,7 @@
 from django.urls import re_path
 from django.views.decorators.csrf import csrf_exempt
 
-from . import artifacts, experiments, logged_models, metrics, registry, runs
+from . import artifacts, experiments, health, logged_models, metrics, registry, runs
 from .errors import error_response
 
 
@@ -19,5 +19,6 @@ urlpatterns = [
     *artifacts.urlpatterns,
     *logged_models.urlpatterns,
     *registry.urlpatterns,
+    *health.urlpatterns,
     re_path(r"^(?P<rest>.*)$", endpoint_not_found),
 ]
