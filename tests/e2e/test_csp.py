@@ -184,8 +184,11 @@ def test_every_page_runs_under_the_policy_without_violations_or_errors(
 
     watched.visit(urls["packages"])
     watched.visit(urls["package"], ready="#files img.thumb")
+    # The element can be in the DOM before its image has loaded (seen on a loaded machine): wait for the load.
+    page.wait_for_function("() => document.querySelector('#files img.thumb').complete")
     assert page.evaluate("document.querySelector('#files img.thumb').naturalWidth") > 0
     watched.visit(urls["png_file"], ready="img.file-image")
+    page.wait_for_function("() => document.querySelector('img.file-image').complete")
     assert page.evaluate("document.querySelector('img.file-image').naturalWidth") == 64
     watched.visit(urls["html_file"], ready="#file-frame")
     figure = page.locator("#file-frame").element_handle().content_frame()
