@@ -36,6 +36,8 @@ from .selectors import candidate_get_for_project
 MAX_KEY_LENGTH = 250
 MAX_PARAM_VALUE_LENGTH = 6000
 MAX_TAG_VALUE_LENGTH = 8000
+MAX_NAME_LENGTH = 500  # Candidate.name
+MAX_USER_NAME_LENGTH = 255  # Candidate.user_name
 RUN_NAME_TAG = "mlflow.runName"
 _KEY_RE = re.compile(r"^[/\w.\- :]*$")
 
@@ -87,6 +89,13 @@ def key_check(name, what: str = "key") -> str:
     return name
 
 
+def length_check(value: str, limit: int, what: str) -> str:
+    """MLflow's wording (mlflow.utils.validation.exceeds_maximum_length) for a value longer than its column."""
+    if len(value) > limit:
+        raise InvalidValueError(f"'{what}' exceeds the maximum length of {limit} characters")
+    return value
+
+
 def _active_check(candidate: Candidate) -> None:
     if candidate.lifecycle != Lifecycle.ACTIVE:
         raise InvalidValueError(
@@ -123,7 +132,8 @@ def candidate_create(
             f"Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values "
             f"(run_name='{name}', mlflow.runName='{tag_name}')."
         )
-    name = name or tag_name or candidate_nickname()
+    name = length_check(name or tag_name or candidate_nickname(), MAX_NAME_LENGTH, "run_name")
+    length_check(user_name or "", MAX_USER_NAME_LENGTH, "user_id")
     pairs[RUN_NAME_TAG] = name
     with transaction.atomic():
         candidate = Candidate.objects.create(
@@ -148,6 +158,8 @@ def candidate_update(
 ) -> Candidate:
     """Update status / end time / name; a new name is mirrored into the mlflow.runName tag."""
     _active_check(candidate)
+    if name:
+        length_check(name, MAX_NAME_LENGTH, "run_name")
     fields = ["updated_at"]
     if status:
         if status not in Status.values:
@@ -193,7 +205,8 @@ def candidate_log_batch(
     All or nothing: a changed param value raises InvalidValueError and nothing from the call is written.
     """
     _active_check(candidate)
-    for name in dict.fromkeys(m[0] for m in metrics):  # a batch usually repeats a few names; first bad one wins
+    # A batch usually repeats a few names; the first bad one wins.
+    for name in dict.fromkeys(m[0] for m in metrics):
         key_check(name, "name")
     params = _params_normalise(params)
     pairs = _metadata_pairs(tags)
@@ -316,6 +329,8 @@ def _metadata_pairs(tags: Iterable[tuple[str, str]]) -> dict[str, str]:
     for name, value in tags:
         key_check(name)
         value = "" if value is None else str(value)
+        if name == RUN_NAME_TAG:  # mirrored into Candidate.name
+            length_check(value, MAX_NAME_LENGTH, RUN_NAME_TAG)
         pairs[name] = value[:MAX_TAG_VALUE_LENGTH]  # the reference truncates long tag values
     return pairs
 
@@ -462,7 +477,9 @@ def _latest_rows(metrics: Sequence[tuple[str, float, int, int]]) -> list[tuple[s
     return [best[name] for name in sorted(best)]
 
 
-def _latest_metrics_statement(candidate_id: int | None, rows: Sequence[tuple[str, float, int, int]]) -> tuple[str, list]:
+def _latest_metrics_statement(
+    candidate_id: int | None, rows: Sequence[tuple[str, float, int, int]]
+) -> tuple[str, list]:
     qn = connection.ops.quote_name
     table = qn(CandidateLatestMetric._meta.db_table)
     c = {n: qn(CandidateLatestMetric._meta.get_field(n).column) for n in _METRIC_COLUMNS}

@@ -20,7 +20,7 @@ from packages_registry.models import LoggedModel, LoggedModelMetric
 
 from .base import mlflow_endpoint
 from .errors import MlflowError
-from .serializers import float_json
+from .serializers import field_int, float_json
 
 # A model's metrics with their run (for run_id), in the order they were logged.
 _METRICS = Prefetch("metrics", queryset=LoggedModelMetric.objects.select_related("candidate").order_by("id"))
@@ -99,7 +99,11 @@ def _candidate(ctx, run_id) -> Candidate:
 
 
 def _with_related(model: LoggedModel) -> LoggedModel:
-    return lm.logged_model_list(project=model.project).prefetch_related("tags", "params", _METRICS).get(pk=model.pk)
+    return (
+        lm.logged_model_list(project=model.project)
+        .prefetch_related("tags", "params", _METRICS)
+        .get(pk=model.pk)
+    )
 
 
 @mlflow_endpoint(("POST",), write=True)
@@ -197,7 +201,9 @@ def _datasets_q(datasets) -> Q | None:
     """MLflow's `datasets` clause: metric points on any of these datasets (name, and digest when given)."""
     if not datasets:
         return None
-    if not isinstance(datasets, list) or not all(isinstance(d, dict) and d.get("dataset_name") for d in datasets):
+    if not isinstance(datasets, list) or not all(
+        isinstance(d, dict) and d.get("dataset_name") for d in datasets
+    ):
         raise MlflowError("`dataset_name` in the `datasets` clause must be specified.")
     query = Q(pk__in=[])
     for dataset in datasets:
@@ -340,9 +346,9 @@ def run_outputs(request, ctx, data):
     candidate = _candidate(ctx, data.get("run_id"))
     outputs = []
     for item in data.get("models") or []:
-        if not isinstance(item, dict) or not item.get("model_id"):
+        if not isinstance(item, dict) or not isinstance(item.get("model_id"), str) or not item["model_id"]:
             raise MlflowError("models must be a list of {model_id, step}")
-        outputs.append((item["model_id"], int(item.get("step") or 0)))
+        outputs.append((item["model_id"], field_int(item, "step", default=0)))
     lm.logged_model_outputs_log(candidate=candidate, outputs=outputs)
     return {}
 
@@ -376,4 +382,3 @@ urlpatterns = [
     re_path(r"^api/2\.0/mlflow/runs/outputs$", run_outputs),
     re_path(r"^api/2\.0/mlflow/runs/log-model$", run_log_model),
 ]
-

@@ -13,6 +13,8 @@ from projects.errors import InvalidValueError
 from .base import mlflow_endpoint
 from .errors import MlflowError
 from .serializers import (
+    INT64_MAX,
+    INT64_MIN,
     field_float,
     field_int,
     field_list,
@@ -50,17 +52,26 @@ _NUMBER = (int, float)
 def _metric_fast(item: dict) -> tuple[str, float, int, int] | None:
     """The common well-formed shape (what the mlflow client sends: int64 fields as decimal strings) without
     the per-field checks; None sends the item through metric_parse's full validation and messages."""
-    key, value, timestamp, step = item.get("key"), item.get("value"), item.get("timestamp"), item.get("step", 0)
+    key, value, timestamp, step = (
+        item.get("key"),
+        item.get("value"),
+        item.get("timestamp"),
+        item.get("step", 0),
+    )
     if type(key) is not str or not key or type(value) not in _NUMBER:
         return None
-    if type(timestamp) is str and timestamp.isdigit():
+    if type(value) is int and abs(value) > 2**53:
+        return None  # float() may overflow: field_float refuses it
+    if type(timestamp) is str and len(timestamp) < 20 and timestamp.isdigit():
         timestamp = int(timestamp)
     elif type(timestamp) is not int or timestamp < 0:
         return None
-    if type(step) is str and (step[1:] if step[:1] == "-" else step).isdigit():
+    if type(step) is str and len(step) <= 20 and (step[1:] if step[:1] == "-" else step).isdigit():
         step = int(step)
     elif type(step) is not int:
         return None
+    if timestamp > INT64_MAX or not INT64_MIN <= step <= INT64_MAX:
+        return None  # field_int refuses it with the reference's message
     return key, float(value), timestamp, step
 
 
@@ -145,7 +156,10 @@ def _model_metrics(items: list[dict], parsed: list[tuple[str, float, int, int]])
 def run_log_metric(request, ctx, data):
     metric = metric_parse(data, "", timestamp_required=True)
     services.candidate_log_batch_for_run(
-        project=ctx.project, run_id=run_id_from(data), metrics=[metric], model_metrics=_model_metrics([data], [metric])
+        project=ctx.project,
+        run_id=run_id_from(data),
+        metrics=[metric],
+        model_metrics=_model_metrics([data], [metric]),
     )
     return {}
 
