@@ -7,6 +7,8 @@ from packages_registry.openapi import openapi_schema
 PROJECT = r"^(?P<project_path>[A-Za-z0-9_][A-Za-z0-9_.\-]*(?:/[A-Za-z0-9_][A-Za-z0-9_.\-]*)*?)/-/"
 API_PROJECT = r"^api/v4/projects/(?P<project_ref>[^/]+(?:/[^/]+)*?)/"
 
+handler400 = "config.errors.bad_request"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     re_path(API_PROJECT + "ml/mlflow/", include("mlflow_api.urls")),

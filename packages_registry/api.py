@@ -26,6 +26,11 @@ def _error(message: str, status: int) -> JsonResponse:
     return JsonResponse({"message": message}, status=status)
 
 
+def bad_request_response(message: str) -> JsonResponse:
+    """GitLab's 400, also for requests refused before a view (config.errors.bad_request)."""
+    return _error(f"400 Bad request - {message}", 400)
+
+
 def gitlab_api(methods: tuple[str, ...]):
     """Wrap `view(request, project_ref, **kwargs)`: method check and exception → GitLab error JSON."""
 
@@ -85,13 +90,28 @@ def package_file_json(package_file) -> dict:
     }
 
 
+INT64_MAX = 2**63 - 1
+
+
+def _int64_param(request: HttpRequest, name: str, default: int) -> int:
+    raw = request.GET.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw) if len(raw) <= 20 else None  # int() of a 5,000-digit string raises ValueError
+    except ValueError:
+        value = None
+    if value is None or not -(2**63) <= value <= INT64_MAX:
+        raise domain.InvalidValueError(f"{name} is invalid: a 64-bit integer is expected")
+    return value
+
+
 def _paginate(request: HttpRequest, queryset, render) -> JsonResponse:
     """GitLab's offset pagination: ?page=&per_page= and X-Total/X-Page/X-Per-Page/X-Next-Page headers."""
-    try:
-        page = max(1, int(request.GET.get("page", 1)))
-        per_page = min(MAX_PER_PAGE, max(1, int(request.GET.get("per_page", 20))))
-    except ValueError as exc:
-        raise domain.InvalidValueError("page and per_page must be integers") from exc
+    page = max(1, _int64_param(request, "page", 1))
+    per_page = min(MAX_PER_PAGE, max(1, _int64_param(request, "per_page", 20)))
+    if (page - 1) * per_page > INT64_MAX:  # the row offset PostgreSQL would be asked for
+        raise domain.InvalidValueError("page is out of range")
     total = queryset.count()
     items = list(queryset[(page - 1) * per_page : page * per_page])
     response = JsonResponse([render(item) for item in items], safe=False)
