@@ -28,6 +28,13 @@ _RUN_PATH = re.compile(r"^(?P<exp>\d+)/(?P<run>[0-9a-fA-F]{32})/artifacts(?:/(?P
 _MODEL_PATH = re.compile(r"^(?P<exp>\d+)/models/(?P<model>m-[0-9a-fA-F]{32})/artifacts(?:/(?P<rest>.*))?$")
 
 
+def _inner_path(rest: str | None) -> str:
+    # `…/artifacts//abs/file` names an absolute path: refused, not quietly stored as `abs/file`.
+    if rest and rest.startswith("/"):
+        raise InvalidValueError(f"Invalid artifact path {rest!r}: an absolute path is not allowed")
+    return normalize_dir_path(rest or "")
+
+
 def _locate(ctx: ApiContext, path: str, *, create: bool = False):
     """(package or None, path inside the package) for an artifact path; NotFoundError for an unknown run/model."""
     path = path.strip("/")
@@ -45,13 +52,13 @@ def _locate(ctx: ApiContext, path: str, *, create: bool = False):
             if create
             else selectors.package_for_candidate(candidate=candidate)
         )
-        return package, normalize_dir_path(match["rest"] or "")
+        return package, _inner_path(match["rest"])
     match = _MODEL_PATH.match(path)
     if match:
         model = logged_models.logged_model_get(project=ctx.project, model_id=match["model"])
         if model.experiment.iid != int(match["exp"]):
             raise NotFoundError(f"Logged model with ID '{match['model']}' not found.")
-        return model.package, normalize_dir_path(match["rest"] or "")
+        return model.package, _inner_path(match["rest"])
     if create:
         raise InvalidValueError(f"Artifact path {path!r} is not inside a run or a logged model")
     return None, ""
