@@ -20,7 +20,7 @@ from packages_registry.models import LoggedModel, LoggedModelMetric
 
 from .base import mlflow_endpoint
 from .errors import MlflowError
-from .serializers import field_int, float_json
+from .serializers import field_int, field_list, field_str, float_json, invalid
 
 # A model's metrics with their run (for run_id), in the order they were logged.
 _METRICS = Prefetch("metrics", queryset=LoggedModelMetric.objects.select_related("candidate").order_by("id"))
@@ -75,7 +75,8 @@ def _pairs(items, what: str) -> dict[str, str]:
 
 
 def _experiment(ctx, experiment_id) -> Experiment:
-    if not str(experiment_id or "").isdigit():
+    text = str(experiment_id or "")
+    if not (text.isascii() and text.isdigit() and len(text) <= 18):  # str.isdigit() also accepts '²'
         raise MlflowError(f"Invalid experiment_id: {experiment_id!r}")
     experiment = Experiment.objects.filter(project=ctx.project, iid=int(experiment_id)).first()
     if experiment is None:
@@ -108,14 +109,15 @@ def _with_related(model: LoggedModel) -> LoggedModel:
 
 @mlflow_endpoint(("POST",), write=True)
 def logged_model_create(request, ctx, data):
-    experiment = _experiment(ctx, data.get("experiment_id"))
-    source = _candidate(ctx, data["source_run_id"]) if data.get("source_run_id") else None
+    experiment = _experiment(ctx, field_str(data, "experiment_id"))
+    source_run_id = field_str(data, "source_run_id")
+    source = _candidate(ctx, source_run_id) if source_run_id else None
     model = lm.logged_model_create(
         project=ctx.project,
         experiment=experiment,
-        name=data.get("name") or f"model-{uuid.uuid4().hex[:8]}",
+        name=field_str(data, "name") or f"model-{uuid.uuid4().hex[:8]}",
         user=ctx.user,
-        model_type=data.get("model_type") or "",
+        model_type=field_str(data, "model_type") or "",
         source_candidate=source,
         params=_pairs(data.get("params"), "params"),
         tags=_pairs(data.get("tags"), "tags"),
@@ -297,8 +299,33 @@ def _latest_metric(key: str, item: dict) -> Subquery:
     return Subquery(points.order_by("-timestamp", "-step", "candidate__eid").values("value")[:1])
 
 
+def _search_fields_check(data: dict) -> None:
+    """Refuse wrong shapes before the filter/order parsing (which expects strings and objects) sees them."""
+    for index, experiment_id in enumerate(field_list(data, "experiment_ids")):
+        if (
+            not (isinstance(experiment_id, str) and experiment_id.isascii() and experiment_id.isdigit())
+            or len(experiment_id) > 18
+        ):
+            raise invalid(f"experiment_ids[{index}]", experiment_id, "Expected an experiment id.")
+    for name in ("filter", "page_token"):
+        if data.get(name) is not None and not isinstance(data[name], str):
+            raise invalid(name, data[name], "Expected a string.")
+    field_int(data, "max_results")
+    for name, fields in (
+        ("order_by", ("field_name", "dataset_name", "dataset_digest")),
+        ("datasets", ("dataset_name", "dataset_digest")),
+    ):
+        for index, item in enumerate(field_list(data, name)):
+            if not isinstance(item, dict):
+                raise invalid(f"{name}[{index}]", item, "Expected an object.")
+            for field in fields:
+                if item.get(field) is not None and not isinstance(item[field], str):
+                    raise invalid(f"{name}[{index}].{field}", item[field], "Expected a string.")
+
+
 @mlflow_endpoint(("POST", "GET"))
 def logged_model_search(request, ctx, data):
+    _search_fields_check(data)
     experiment_ids = data.get("experiment_ids") or []
     if isinstance(experiment_ids, str):
         experiment_ids = [experiment_ids]

@@ -34,6 +34,7 @@ from .registry_filters import (
     version_filter_parse,
     version_order_parse,
 )
+from .serializers import field_int, field_str_list
 
 # --------------------------------------------------------------------------- wire shapes
 
@@ -172,6 +173,8 @@ def registered_model_delete(request, ctx, data):
 
 def _search_page(ctx, data, *, search, parse_filter, parse_order, default: int, maximum: int):
     """One page of a registry search with MLflow's max_results / page_token: (rows, next token or None)."""
+    field_str_list(data, "order_by")  # the parsers expect strings: anything else is refused here
+    field_int(data, "max_results")  # int64 (not NaN, Infinity or 1e400)
     limit = max_results_parse(data.get("max_results"), default=default, maximum=maximum)
     offset = page_token_decode(_optional(data, "page_token"))
     rows, more = search(

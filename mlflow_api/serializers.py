@@ -113,6 +113,15 @@ def field_list(data: dict, name: str) -> list:
     return value
 
 
+def field_str_list(data: dict, name: str) -> list[str]:
+    """A list of strings (or one string): what the search endpoints hand their parsers."""
+    values = field_list(data, name)
+    for index, item in enumerate(values):
+        if not isinstance(item, str):
+            raise invalid(f"{name}[{index}]", item, "Expected a string.")
+    return values
+
+
 def key_values(data: dict, name: str) -> list[tuple[str, str]]:
     """MLflow's `[{"key": k, "value": v}]` arrays (tags, params)."""
     out = []

@@ -60,3 +60,32 @@ def test_nul_in_an_mlflow_query_is_mlflow_json(client, tenant):
     )
     assert response.status_code == 400
     assert response.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+
+
+HUGE = "99999999999999999999"
+
+
+@pytest.mark.parametrize(
+    ("rest", "query"),
+    [
+        ("", {"c": HUGE}),
+        ("", {"per_page": HUGE}),
+        (
+            "",
+            {"cursor": "eyJ2IjogMSwgImlkIjogOTk5OTk5OTk5OTk5OTk5OTk5OTl9"},
+        ),  # {"v": 1, "id": 99999999999999999999}
+        ("", {"cursor": "!!!"}),
+        ("performance/", {"c": HUGE}),
+        ("performance/data.json", {"c": HUGE}),
+    ],
+    ids=["c", "per-page", "cursor-huge-id", "cursor-garbage", "performance-c", "data-c"],
+)
+def test_hostile_experiment_page_queries_never_answer_500(owner_client, tenant, rest, query):
+    exp, _ = seed_experiment(tenant.project, candidates=2)
+    assert owner_client.get(exp_url(tenant, exp, rest), query).status_code < 500
+
+
+@pytest.mark.parametrize("query", [{"page": HUGE}, {"page": "-" + HUGE}, {"page": "1e20"}])
+def test_hostile_list_page_numbers_never_answer_500(owner_client, tenant, query):
+    for path in ("ml/experiments/", "ml/models/", "packages/"):
+        assert owner_client.get(f"/{tenant.project.path}/-/{path}", query).status_code < 500, path
