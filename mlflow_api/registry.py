@@ -106,7 +106,9 @@ def _optional(data: dict, key: str) -> str | None:
 
 def _tag_list(data: dict) -> dict[str, str]:
     raw = data.get("tags") or []
-    if not isinstance(raw, list) or not all(isinstance(t, dict) and t.get("key") for t in raw):
+    if not isinstance(raw, list) or not all(
+        isinstance(t, dict) and isinstance(t.get("key"), str) and t["key"] for t in raw
+    ):
         raise MlflowError("Invalid value for parameter 'tags': expected a list of {key, value}.")
     return {t["key"]: str(t.get("value") or "") for t in raw}
 

@@ -45,6 +45,7 @@ CASES = [
     ("nul-run-get-id", "GET", "runs/get", {"run_id": NUL}),
     ("nul-model-name", "POST", "registered-models/create", {"name": NUL}),
     ("nul-model-tag", "POST", "registered-models/create", {"name": "m2", "tags": [{"key": "k", "value": NUL}]}),
+    ("model-tag-key-not-a-string", "POST", "registered-models/create", {"name": "m4", "tags": [{"key": [""]}]}),
     ("nul-model-get", "GET", "registered-models/get", {"name": NUL}),
     ("nul-model-search-filter", "POST", "registered-models/search", {"filter": f"name = '{NUL}'"}),
     ("nul-version-description", "POST", "model-versions/create",
