@@ -93,7 +93,8 @@ def experiment_filter_q(filter_string: str) -> Q:
             if comparison.op in ("LIKE", "ILIKE"):
                 raise InvalidValueError(f"'{comparison.op}' is not supported for experiment_id")
             values = comparison.value if comparison.op in LIST_OPS else (comparison.value,)
-            iids = [int(v) for v in values if str(v).isdigit()]
+            # An id is ASCII digits that fit in bigint: str.isdigit() alone also passes '²' and 5,000 digits.
+            iids = [int(v) for v in map(str, values) if v.isascii() and v.isdigit() and len(v) <= 18]
             condition = Q(iid__in=iids)
             q &= ~condition if comparison.op in ("!=", "NOT IN") else condition
         else:

@@ -259,3 +259,12 @@ def test_body_over_the_limit_answers_mlflow_json(api, world):
 def test_odd_version_numbers_are_not_found(api, world, version):
     response = api.get(MLFLOW + "model-versions/get", {"name": "m", "version": version})
     assert response.status_code == 404 and response.json()["error_code"] == "RESOURCE_DOES_NOT_EXIST"
+
+
+@pytest.mark.parametrize("experiment_id", ["²", "9" * 5000])
+def test_experiment_search_by_an_impossible_id_finds_nothing(api, world, experiment_id):
+    response = api.post(
+        MLFLOW + "experiments/search", {"filter": f"attribute.experiment_id = '{experiment_id}'"}
+    )
+    assert response.status_code == 200, response.content
+    assert response.json().get("experiments", []) == []
