@@ -34,7 +34,9 @@ def _beat_schedule(sender, **kwargs):
     )
     # Package files still pending (uploaded while the broker was down, or their message was lost).
     sender.add_periodic_task(
-        300.0, sender.signature("packages_registry.tasks.sweep_pending_files"), name="artifacts-ingestion-sweep"
+        300.0,
+        sender.signature("packages_registry.tasks.sweep_pending_files"),
+        name="artifacts-ingestion-sweep",
     )
 
 
