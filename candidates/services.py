@@ -38,6 +38,8 @@ from .selectors import candidate_get_for_project
 MAX_KEY_LENGTH = 250
 MAX_PARAM_VALUE_LENGTH = 6000
 MAX_TAG_VALUE_LENGTH = 8000
+MAX_NAME_LENGTH = 500  # Candidate.name
+MAX_USER_NAME_LENGTH = 255  # Candidate.user_name
 _KEY_RE = re.compile(r"^[/\w.\- :]*$")
 
 _ADJECTIVES = (
@@ -88,6 +90,13 @@ def key_check(name, what: str = "key") -> str:
     return name
 
 
+def length_check(value: str, limit: int, what: str) -> str:
+    """MLflow's wording (mlflow.utils.validation.exceeds_maximum_length) for a value longer than its column."""
+    if len(value) > limit:
+        raise InvalidValueError(f"'{what}' exceeds the maximum length of {limit} characters")
+    return value
+
+
 def _active_check(candidate: Candidate) -> None:
     if candidate.lifecycle != Lifecycle.ACTIVE:
         raise InvalidValueError(
@@ -124,7 +133,8 @@ def candidate_create(
             f"Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values "
             f"(run_name='{name}', mlflow.runName='{tag_name}')."
         )
-    name = name or tag_name or candidate_nickname()
+    name = length_check(name or tag_name or candidate_nickname(), MAX_NAME_LENGTH, "run_name")
+    length_check(user_name or "", MAX_USER_NAME_LENGTH, "user_id")
     pairs[RUN_NAME_TAG] = name
     with transaction.atomic():
         candidate = Candidate.objects.create(
@@ -153,6 +163,8 @@ def candidate_update(
 ) -> Candidate:
     """Update status / end time / name; a new name is mirrored into the mlflow.runName tag."""
     _active_check(candidate)
+    if name:
+        length_check(name, MAX_NAME_LENGTH, "run_name")
     fields = ["updated_at"]
     if status:
         if status not in Status.values:
@@ -198,9 +210,8 @@ def candidate_log_batch(
     All or nothing: a changed param value raises InvalidValueError and nothing from the call is written.
     """
     _active_check(candidate)
-    for name in dict.fromkeys(
-        m[0] for m in metrics
-    ):  # a batch usually repeats a few names; first bad one wins
+    # A batch usually repeats a few names; the first bad one wins.
+    for name in dict.fromkeys(m[0] for m in metrics):
         key_check(name, "name")
     params = _params_normalise(params)
     pairs = _metadata_pairs(tags)
@@ -350,6 +361,8 @@ def _metadata_pairs(tags: Iterable[tuple[str, str]]) -> dict[str, str]:
     for name, value in tags:
         key_check(name)
         value = "" if value is None else str(value)
+        if name == RUN_NAME_TAG:  # mirrored into Candidate.name
+            length_check(value, MAX_NAME_LENGTH, RUN_NAME_TAG)
         pairs[name] = value[:MAX_TAG_VALUE_LENGTH]  # the reference truncates long tag values
     return pairs
 

@@ -73,7 +73,9 @@ def experiment_filter_q(comparisons: Sequence[Comparison]) -> Q:
             q &= value_condition(key, op, _ms_to_datetime(value))
         elif key == "iid":
             values = value if op in LIST_OPS else (value,)
-            condition = Q(iid__in=[int(v) for v in values if str(v).isdigit()])
+            # An id is ASCII digits that fit in bigint: str.isdigit() alone also passes '²' and 5,000 digits.
+            iids = [int(v) for v in map(str, values) if v.isascii() and v.isdigit() and len(v) <= 18]
+            condition = Q(iid__in=iids)
             q &= ~condition if op in ("!=", "NOT IN") else condition
         else:
             q &= value_condition(key, op, value)

@@ -33,6 +33,9 @@ _MODEL_PATH = re.compile(r"^(?P<exp>\d+)/models/(?P<model>m-[0-9a-fA-F]{32})/art
 def _artifact_rel_path(path: str | None) -> str:
     """A path inside a run or model as MLflow's `validate_path_is_safe` reads it: a '..' segment is refused with the
     reference's "Invalid path"; an empty or '.' segment means "here" (`list_artifacts(run, ".")` lists the root)."""
+    # `…/artifacts//abs/file` names an absolute path: refused, not quietly stored as `abs/file`.
+    if path and path.startswith("/"):
+        raise InvalidValueError(f"Invalid artifact path {path!r}: an absolute path is not allowed")
     segments = (path or "").split("/")
     if ".." in segments:
         raise MlflowError("Invalid path")

@@ -49,4 +49,8 @@ def response_for_exception(exc: Exception) -> JsonResponse | None:
         return error_response("INVALID_STATE", exc.message)
     if isinstance(exc, domain.InvalidValueError):
         return error_response("INVALID_PARAMETER_VALUE", exc.message)
+    if isinstance(exc, RecursionError):
+        # A value that decoded just under the recursion limit and then went one frame deeper (echoed in a
+        # message): the request is at fault, not the server.
+        return error_response("MALFORMED_REQUEST", "The request is nested too deeply")
     return None

@@ -21,7 +21,15 @@ from .base import mlflow_endpoint
 from .errors import MlflowError
 from .page_tokens import page_token_decode, page_token_encode
 from .search_grammar import LOGGED_MODELS, filter_parse, order_key_parse
-from .serializers import experiment_iids_from, field_int, field_str, float_json, max_results_check
+from .serializers import (
+    experiment_iids_from,
+    field_int,
+    field_list,
+    field_str,
+    float_json,
+    invalid,
+    max_results_check,
+)
 
 
 def _ms(dt) -> int:
@@ -73,7 +81,8 @@ def _pairs(items, what: str) -> dict[str, str]:
 
 
 def _experiment(ctx, experiment_id):
-    if not str(experiment_id or "").isdigit():
+    text = str(experiment_id or "")
+    if not (text.isascii() and text.isdigit() and len(text) <= 18):  # str.isdigit() also accepts '²'
         raise MlflowError(f"Invalid experiment_id: {experiment_id!r}")
     if str(experiment_id) == "0":
         # `log_model` outside a run and `initialize_logged_model()` use "0"; create Default as runs/create does.
@@ -91,14 +100,15 @@ def _with_related(model: LoggedModel) -> LoggedModel:
 
 @mlflow_endpoint(("POST",), write=True)
 def logged_model_create(request, ctx, data):
-    experiment = _experiment(ctx, data.get("experiment_id"))
-    source = _candidate(ctx, data["source_run_id"]) if data.get("source_run_id") else None
+    experiment = _experiment(ctx, field_str(data, "experiment_id"))
+    source_run_id = field_str(data, "source_run_id")
+    source = _candidate(ctx, source_run_id) if source_run_id else None
     model = lm.logged_model_create(
         project=ctx.project,
         experiment=experiment,
-        name=data.get("name") or f"model-{uuid.uuid4().hex[:8]}",
+        name=field_str(data, "name") or f"model-{uuid.uuid4().hex[:8]}",
         user=ctx.user,
-        model_type=data.get("model_type") or "",
+        model_type=field_str(data, "model_type") or "",
         source_candidate=source,
         params=_pairs(data.get("params"), "params"),
         tags=_pairs(data.get("tags"), "tags"),
@@ -172,8 +182,33 @@ def _order(items) -> list[OrderKey]:
     return order
 
 
+def _search_fields_check(data: dict) -> None:
+    """Refuse wrong shapes before the filter/order parsing (which expects strings and objects) sees them."""
+    for index, experiment_id in enumerate(field_list(data, "experiment_ids")):
+        if (
+            not (isinstance(experiment_id, str) and experiment_id.isascii() and experiment_id.isdigit())
+            or len(experiment_id) > 18
+        ):
+            raise invalid(f"experiment_ids[{index}]", experiment_id, "Expected an experiment id.")
+    for name in ("filter", "page_token"):
+        if data.get(name) is not None and not isinstance(data[name], str):
+            raise invalid(name, data[name], "Expected a string.")
+    field_int(data, "max_results")
+    for name, fields in (
+        ("order_by", ("field_name", "dataset_name", "dataset_digest")),
+        ("datasets", ("dataset_name", "dataset_digest")),
+    ):
+        for index, item in enumerate(field_list(data, name)):
+            if not isinstance(item, dict):
+                raise invalid(f"{name}[{index}]", item, "Expected an object.")
+            for field in fields:
+                if item.get(field) is not None and not isinstance(item[field], str):
+                    raise invalid(f"{name}[{index}].{field}", item[field], "Expected a string.")
+
+
 @mlflow_endpoint(("POST", "GET"))
 def logged_model_search(request, ctx, data):
+    _search_fields_check(data)
     models, next_page = lm.logged_model_search(
         project=ctx.project,
         experiment_iids=experiment_iids_from(data),
@@ -194,9 +229,9 @@ def run_outputs(request, ctx, data):
     candidate = _candidate(ctx, data.get("run_id"))
     outputs = []
     for item in data.get("models") or []:
-        if not isinstance(item, dict) or not item.get("model_id"):
+        if not isinstance(item, dict) or not isinstance(item.get("model_id"), str) or not item["model_id"]:
             raise MlflowError("models must be a list of {model_id, step}")
-        outputs.append((item["model_id"], int(item.get("step") or 0)))
+        outputs.append((item["model_id"], field_int(item, "step", default=0)))
     lm.logged_model_outputs_log(candidate=candidate, outputs=outputs)
     return {}
 

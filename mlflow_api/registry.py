@@ -18,6 +18,7 @@ from .base import mlflow_endpoint
 from .errors import MlflowError
 from .page_tokens import page_token_decode, page_token_encode
 from .search_grammar import MODEL_VERSIONS, REGISTERED_MODELS, Grammar, filter_parse, order_parse
+from .serializers import field_int, field_str_list
 
 # --------------------------------------------------------------------------- wire shapes
 
@@ -89,7 +90,9 @@ def _optional(data: dict, key: str) -> str | None:
 
 def _tag_list(data: dict) -> dict[str, str]:
     raw = data.get("tags") or []
-    if not isinstance(raw, list) or not all(isinstance(t, dict) and t.get("key") for t in raw):
+    if not isinstance(raw, list) or not all(
+        isinstance(t, dict) and isinstance(t.get("key"), str) and t["key"] for t in raw
+    ):
         raise MlflowError("Invalid value for parameter 'tags': expected a list of {key, value}.")
     return {t["key"]: str(t.get("value") or "") for t in raw}
 
@@ -168,6 +171,8 @@ def _max_results(value, *, default: int, maximum: int) -> int:
 
 def _search_page(ctx, data, *, search, grammar: Grammar, default: int, maximum: int):
     """One page of a registry search with MLflow's max_results / page_token: (rows, next token or None)."""
+    field_str_list(data, "order_by")  # the parsers expect strings: anything else is refused here
+    field_int(data, "max_results")  # int64 (not NaN, Infinity or 1e400)
     limit = _max_results(data.get("max_results"), default=default, maximum=maximum)
     offset = page_token_decode(_optional(data, "page_token")).offset
     rows, next_page = search(

@@ -14,6 +14,8 @@ from .errors import MlflowError
 from .page_tokens import page_token_decode, page_token_encode
 from .search_grammar import RUNS, filter_parse, order_parse
 from .serializers import (
+    INT64_MAX,
+    INT64_MIN,
     experiment_iids_from,
     field_float,
     field_int,
@@ -62,14 +64,18 @@ def _metric_fast(item: dict) -> tuple[str, float, int, int] | None:
     )
     if type(key) is not str or not key or type(value) not in _NUMBER:
         return None
-    if type(timestamp) is str and timestamp.isdigit():
+    if type(value) is int and abs(value) > 2**53:
+        return None  # float() may overflow: field_float refuses it
+    if type(timestamp) is str and len(timestamp) < 20 and timestamp.isascii() and timestamp.isdigit():
         timestamp = int(timestamp)
     elif type(timestamp) is not int or timestamp < 0:
         return None
-    if type(step) is str and (step[1:] if step[:1] == "-" else step).isdigit():
+    if type(step) is str and len(step) <= 20 and step.isascii() and step.lstrip("-").isdigit():
         step = int(step)
     elif type(step) is not int:
         return None
+    if timestamp > INT64_MAX or not INT64_MIN <= step <= INT64_MAX:
+        return None  # field_int refuses it with the reference's message
     return key, float(value), timestamp, step
 
 
@@ -141,13 +147,24 @@ def run_restore(request, ctx, data):
     return {}
 
 
+# MLflow's MAX_DATASET_NAME_SIZE / MAX_DATASET_DIGEST_SIZE (the columns' sizes too).
+_DATASET_LIMITS = (("dataset_name", 500), ("dataset_digest", 36))
+
+
 def _model_metrics(items: list[dict], parsed: list[tuple[str, float, int, int]]) -> list[tuple]:
     """The points logged with a `model_id` (MLflow 3) as logged_model_metrics_log rows."""
-    return [
-        (item["model_id"], *point, item.get("dataset_name"), item.get("dataset_digest"))
-        for item, point in zip(items, parsed, strict=True)
-        if isinstance(item.get("model_id"), str) and item["model_id"]
-    ]
+    out = []
+    for item, point in zip(items, parsed, strict=True):
+        if not (isinstance(item.get("model_id"), str) and item["model_id"]):
+            continue
+        for name, limit in _DATASET_LIMITS:
+            value = item.get(name)
+            if value is not None and not isinstance(value, str):
+                raise invalid(name, value, "Expected a string.")
+            if value and len(value) > limit:
+                raise MlflowError(f"'{name}' exceeds the maximum length of {limit} characters")
+        out.append((item["model_id"], *point, item.get("dataset_name"), item.get("dataset_digest")))
+    return out
 
 
 @mlflow_endpoint(("POST",), write=True)

@@ -42,24 +42,31 @@ def field_str(data: dict, name: str, *, required: bool = False, default: str | N
     return str(value)
 
 
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
 def field_int(data: dict, name: str, *, required: bool = False, default: int | None = None) -> int | None:
+    """An int64 (proto's int64: a JSON number or a decimal string); anything else, or out of range, is refused."""
     value = data.get(name)
     if value is None or value == "":
         if required:
             raise missing(name)
         return default
+    number = None
     if isinstance(value, bool):
         raise invalid(name, value)
     if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str):
+        number = int(value)
+    elif isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and len(value) <= 20:  # int() of a huge digit string is quadratic
         try:
-            return int(value)
+            number = int(value)
         except ValueError:
             pass
-    raise invalid(name, value, "Value must be a 64-bit integer.")
+    if number is None or not INT64_MIN <= number <= INT64_MAX:
+        raise invalid(name, value, "Value must be a 64-bit integer.")
+    return number
 
 
 _SPECIAL_FLOATS = {
@@ -79,9 +86,14 @@ def field_float(data: dict, name: str, *, required: bool = False) -> float | Non
         return None
     if isinstance(value, bool):
         raise invalid(name, value, "Please specify value as a valid double (64-bit floating point)")
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
+    if isinstance(value, float):
+        return value
+    if isinstance(value, int):
+        try:
+            return float(value)
+        except OverflowError:  # an integer literal beyond the double range
+            pass
+    elif isinstance(value, str):
         special = _SPECIAL_FLOATS.get(value.lower())
         if special is not None:
             return special
@@ -101,6 +113,15 @@ def field_list(data: dict, name: str) -> list:
     if not isinstance(value, list):
         raise invalid(name, value, "Value must be a list.")
     return value
+
+
+def field_str_list(data: dict, name: str) -> list[str]:
+    """A list of strings (or one string): what the search endpoints hand their parsers."""
+    values = field_list(data, name)
+    for index, item in enumerate(values):
+        if not isinstance(item, str):
+            raise invalid(f"{name}[{index}]", item, "Expected a string.")
+    return values
 
 
 def key_values(data: dict, name: str) -> list[tuple[str, str]]:

@@ -28,7 +28,7 @@ def model_version_get(*, model: Model, version: str | int) -> ModelVersion:
     """A version by MLflow's integer or by its SemVer."""
     text = str(version or "").strip()
     query = ModelVersion.objects.select_related("model", "candidate__experiment").filter(model=model)
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # str.isdigit() also accepts '²', which int() refuses
         found = query.filter(version=int(text)).first()
     else:
         found = query.filter(semver=text).first() if text else None

@@ -5,7 +5,7 @@ selector, and render; authentication and roles are `projects.rest.GitLabApiView`
 DRF: the service reads the Django request's body stream in chunks, straight to storage.
 """
 
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -35,6 +35,11 @@ DELETE = (True, Role.MAINTAINER)
 
 class PackageLinksSerializer(serializers.Serializer):
     web_path = serializers.CharField()
+
+
+def bad_request_response(message: str) -> JsonResponse:
+    """GitLab's 400 for requests refused before a view (config.errors.bad_request), outside DRF."""
+    return JsonResponse({"message": f"400 Bad request - {message}"}, status=400)
 
 
 class PackageSerializer(serializers.Serializer):

@@ -161,20 +161,34 @@ PROJECT_PARAMETER = OpenApiParameter(
 )
 
 
+INT64_MAX = 2**63 - 1
+
+
+def _int64_param(request, name: str, default: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw) if len(raw) <= 20 else None  # int() of a 5,000-digit string raises ValueError
+    except ValueError:
+        value = None
+    if value is None or not -(2**63) <= value <= INT64_MAX:
+        raise domain.InvalidValueError(f"{name} is invalid: a 64-bit integer is expected")
+    return value
+
+
 def paginate(request, queryset, render) -> Response:
     """GitLab's offset pagination: ?page=&per_page= and X-Total/X-Page/X-Per-Page/X-Next-Page headers.
 
     `render(items)` turns one page of rows into the JSON list."""
-    try:
-        page = max(1, int(request.query_params.get("page", 1)))
-        per_page = min(MAX_PER_PAGE, max(1, int(request.query_params.get("per_page", 20))))
-    except ValueError as exc:
-        raise domain.InvalidValueError("page and per_page must be integers") from exc
+    page = max(1, _int64_param(request, "page", 1))
+    per_page = min(MAX_PER_PAGE, max(1, _int64_param(request, "per_page", 20)))
+    offset = (page - 1) * per_page
+    if offset > INT64_MAX:  # the row offset PostgreSQL would be asked for (a bigint)
+        raise domain.InvalidValueError("page is out of range")
     total = queryset.count()
     total_pages = max(1, math.ceil(total / per_page))
-    # A page past the end is empty; beyond that, PostgreSQL's OFFSET is a bigint (an absurd page is no 500).
-    offset = (page - 1) * per_page
-    items = list(queryset[offset : offset + per_page]) if offset < total else []
+    items = list(queryset[offset : offset + per_page]) if offset < total else []  # past the end: empty
     response = Response(render(items))
     response["X-Total"] = str(total)
     response["X-Total-Pages"] = str(total_pages)
