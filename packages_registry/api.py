@@ -17,7 +17,7 @@ from projects.models import Role
 from . import selectors, services
 from .models import PackageType
 from .responses import file_response
-from .services import FileTooLargeError
+from .services import FileTooLargeError, LengthRequiredError
 
 MAX_PER_PAGE = 100
 
@@ -41,6 +41,8 @@ def gitlab_api(methods: tuple[str, ...]):
                 return _error(str(exc), exc.status)
             except FileTooLargeError as exc:
                 return _error(f"413 Request Entity Too Large: {exc.message}", 413)
+            except LengthRequiredError as exc:
+                return _error(f"411 {exc.message}", 411)
             except domain.NotFoundError as exc:
                 return _error(exc.message if exc.message.startswith("404") else f"404 {exc.message}", 404)
             except domain.DomainError as exc:
