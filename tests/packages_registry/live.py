@@ -66,12 +66,12 @@ def _stop(process: subprocess.Popen | None) -> None:
 class Gunicorn:
     """`gunicorn config.wsgi` on a free port, one sync-style worker process with threads, in its own group."""
 
-    def __init__(self, log_dir: Path, env: dict, *, timeout: int = 60):
+    def __init__(self, log_dir: Path, env: dict, *, timeout: int = 60, threads: int = 4):
         self.log = log_dir / f"gunicorn-{uuid.uuid4().hex[:6]}.log"
         self.port = free_port()
         self.process = subprocess.Popen(
             [str(BIN / "gunicorn"), "config.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-             "--workers", "1", "--threads", "4", "--timeout", str(timeout), "--graceful-timeout", "5"],
+             "--workers", "1", "--threads", str(threads), "--timeout", str(timeout), "--graceful-timeout", "5"],
             cwd=ROOT, env=env, stdout=self.log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         _wait_for(self._answers, self.process, self.log, "gunicorn")
