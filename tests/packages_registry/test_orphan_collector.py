@@ -134,3 +134,28 @@ def test_a_killed_upload_on_s3_leaves_a_multipart_upload_that_the_collector_abor
     finally:
         gunicorn.stop()
         storages._storages.pop("artifacts", None)
+
+
+def test_beat_schedules_the_collector_and_the_sweep_and_the_task_collects(tenant, tmp_path, settings):
+    from config.celery import app
+    from packages_registry.tasks import collect_orphans
+
+    app.finalize(auto=True)  # what beat does at start: fires on_after_finalize, which fills the schedule
+    tasks = {entry["task"] for entry in app.conf.beat_schedule.values()}
+    assert {"packages_registry.tasks.collect_orphans", "packages_registry.tasks.sweep_pending_files"} <= tasks
+
+    location = tmp_path / "packages"
+    settings.STORAGES = {**settings.STORAGES, "artifacts": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(location)}}}  # fmt: skip
+    storages._storages.pop("artifacts", None)
+    (location / "tmp").mkdir(parents=True)
+    (location / "tmp" / ("a" * 32)).write_bytes(b"partial")
+    try:
+        assert collect_orphans.apply().get() == {"deleted": 0, "aborted_uploads": 0}  # younger than 24 h
+        assert collect_orphans.apply(kwargs={"min_age_hours": 0}).get() == {
+            "deleted": 1,
+            "aborted_uploads": 0,
+        }
+        assert stored_objects(location) == []
+    finally:
+        storages._storages.pop("artifacts", None)
