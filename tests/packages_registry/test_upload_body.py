@@ -184,3 +184,36 @@ def test_django_runserver_chunked_bodies_are_decoded_too(live_server, tenant, tm
     assert (location / files["c.bin"].storage_key).read_bytes() == data
     assert stored_objects(location) == sorted(f.storage_key for f in files.values())
     storages._storages.pop("artifacts", None)
+
+
+def test_a_chunked_body_no_server_decodes_is_refused_with_411_in_both_apis(tenant, tmp_path, settings):
+    """A WSGI server that neither decodes chunked bodies (`wsgi.input_terminated`) nor is Django's own: 411."""
+    from django.core.files.storage import storages
+    from django.test import RequestFactory
+
+    from mlflow_api.artifacts import artifact
+    from packages_registry.api import generic_file
+
+    settings.STORAGES = {**settings.STORAGES, "artifacts": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}}}  # fmt: skip
+    storages._storages.pop("artifacts", None)
+
+    def request():
+        made = RequestFactory().generic("PUT", "/x", b"3\r\nabc\r\n0\r\n\r\n", HTTP_TRANSFER_ENCODING="chunked",
+                                        HTTP_AUTHORIZATION=f"Bearer {tenant.write_token}")  # fmt: skip
+        del made.META["CONTENT_LENGTH"]
+        return made
+
+    response = generic_file(request(), str(tenant.project.pk), package_name="p", package_version="1.0",
+                            file_path="x.bin")  # fmt: skip
+    assert response.status_code == 411 and json.loads(response.content)["message"].startswith(
+        "411 Length Required"
+    )
+    experiment = Experiment.objects.create(project=tenant.project, iid=7, name="exp")
+    candidate = Candidate.objects.create(experiment=experiment, project=tenant.project, iid=1)
+    response = artifact(
+        request(), str(tenant.project.pk), artifact_path=f"7/{candidate.run_id}/artifacts/x.bin"
+    )
+    assert response.status_code == 411 and json.loads(response.content)["error_code"] == "BAD_REQUEST"
+    assert not PackageFile.objects.exists() and stored_objects(tmp_path) == []
+    storages._storages.pop("artifacts", None)
