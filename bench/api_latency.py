@@ -64,7 +64,9 @@ class Bench:
         if method == "GET":
             response = self.client.get(self.base + path, body or {}, **self.headers)
         else:
-            response = self.client.post(self.base + path, body or {}, content_type="application/json", **self.headers)
+            response = self.client.post(
+                self.base + path, body or {}, content_type="application/json", **self.headers
+            )
         if response.status_code != 200:
             raise RuntimeError(f"{path}: {response.status_code} {response.content[:300]!r}")
         return response
@@ -92,7 +94,9 @@ class Bench:
         return self.call("POST", "runs/create", body).json()["run"]["info"]["run_id"]
 
     def run_all(self, only: str | None = None):
-        self.experiment_id = self.call("POST", "experiments/create", {"name": "bench"}).json()["experiment_id"]
+        self.experiment_id = self.call("POST", "experiments/create", {"name": "bench"}).json()[
+            "experiment_id"
+        ]
         run_id = self.run_create("hot")
         batch = {"run_id": run_id, "params": [{"key": f"p{i}", "value": str(i)} for i in range(5)],
                  "metrics": [{"key": f"m{i}", "value": i, "timestamp": 1, "step": 0} for i in range(5)],
@@ -100,11 +104,23 @@ class Bench:
         self.call("POST", "runs/log-batch", batch)
         calls = self.args.calls
         sections = {
-            "get_run": lambda: self.timed("get_run", calls, lambda i: ("GET", "runs/get", {"run_id": run_id})),
+            "get_run": lambda: self.timed(
+                "get_run", calls, lambda i: ("GET", "runs/get", {"run_id": run_id})
+            ),
             "log_metric": lambda: self.timed(
-                "log_metric", calls,
-                lambda i: ("POST", "runs/log-metric",
-                           {"run_id": run_id, "key": "loss", "value": 1.0 / (i + 1), "timestamp": 1000 + i, "step": i}),
+                "log_metric",
+                calls,
+                lambda i: (
+                    "POST",
+                    "runs/log-metric",
+                    {
+                        "run_id": run_id,
+                        "key": "loss",
+                        "value": 1.0 / (i + 1),
+                        "timestamp": 1000 + i,
+                        "step": i,
+                    },
+                ),
             ),  # fmt: skip
             "log_batch": lambda: self.log_batch(run_id),
             "history": lambda: self.history(run_id),
@@ -132,7 +148,10 @@ class Bench:
         with CaptureQueriesContext(connection) as ctx:
             metrics = [{"key": "hist2", "value": 1.0, "timestamp": 1, "step": s} for s in range(1000)]
             self.call("POST", "runs/log-batch", {"run_id": run_id, "metrics": metrics})
-        self.out["log_batch"] = {"points_per_s": round(points / elapsed), "queries": len(ctx.captured_queries)}
+        self.out["log_batch"] = {
+            "points_per_s": round(points / elapsed),
+            "queries": len(ctx.captured_queries),
+        }
         return ctx.captured_queries
 
     def history(self, run_id):
@@ -187,13 +206,19 @@ class Bench:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--db", default="assay_apilat")
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--history", type=int, default=100_000)
-    parser.add_argument("--big", type=int, default=0, help="also a history of this many points (e.g. 1000000)")
+    parser.add_argument(
+        "--big", type=int, default=0, help="also a history of this many points (e.g. 1000000)"
+    )
     parser.add_argument("--runs", type=int, default=2000)
-    parser.add_argument("--only", help="comma-separated sections: get_run, log_metric, log_batch, history, search")
+    parser.add_argument(
+        "--only", help="comma-separated sections: get_run, log_metric, log_batch, history, search"
+    )
     parser.add_argument("--profile", action="store_true", help="pyinstrument over the selected sections")
     parser.add_argument("--show-queries", action="store_true")
     args = parser.parse_args()

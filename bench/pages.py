@@ -109,14 +109,28 @@ def seed(reseed: bool):
         project = None
     project = project or project_create(path=PROJECT)
     membership_set(project=project, user=user, role=Role.OWNER)
-    exp, _ = Experiment.objects.get_or_create(project=project, iid=1, defaults={"name": "bench-10k", "user": user})
-    args = {"exp": exp.pk, "project": project.pk, "user": user.pk, "candidates": CANDIDATES, "params": PARAMS,
-            "metrics": METRICS, "steps": STEPS, "long": LONG_STEPS}
+    exp, _ = Experiment.objects.get_or_create(
+        project=project, iid=1, defaults={"name": "bench-10k", "user": user}
+    )
+    args = {
+        "exp": exp.pk,
+        "project": project.pk,
+        "user": user.pk,
+        "candidates": CANDIDATES,
+        "params": PARAMS,
+        "metrics": METRICS,
+        "steps": STEPS,
+        "long": LONG_STEPS,
+    }
     t = time.perf_counter()
     seeded = False
     with connection.cursor() as cur:
         for table, sql in STEPS_SQL:
-            join = "" if table == "candidates_candidate" else " t JOIN candidates_candidate c ON c.id = t.candidate_id"
+            join = (
+                ""
+                if table == "candidates_candidate"
+                else " t JOIN candidates_candidate c ON c.id = t.candidate_id"
+            )
             where = "experiment_id" if table == "candidates_candidate" else "c.experiment_id"
             cur.execute(f"SELECT 1 FROM {table}{join} WHERE {where} = %s LIMIT 1", [exp.pk])
             if cur.fetchone():
@@ -234,7 +248,11 @@ class Http:
             if i:
                 times.append((time.perf_counter() - t) * 1000)
         times.sort()
-        return {"p50": statistics.median(times), "p95": times[int(round(0.95 * (len(times) - 1)))], "bytes": size}
+        return {
+            "p50": statistics.median(times),
+            "p95": times[int(round(0.95 * (len(times) - 1)))],
+            "bytes": size,
+        }
 
 
 def reference_mlflow(args, flt: str, run_ids: dict) -> dict:
@@ -249,7 +267,9 @@ def reference_mlflow(args, flt: str, run_ids: dict) -> dict:
     state = Path(args.ref_state)
     servers = ROOT / "bench" / "servers.py"
     py = sys.executable
-    subprocess.run([py, str(servers), "start", "--state", str(state), "--targets", "mlflow-postgres"], check=True)
+    subprocess.run(
+        [py, str(servers), "start", "--state", str(state), "--targets", "mlflow-postgres"], check=True
+    )
     try:
         server = json.loads((state / "servers.json").read_text())[0]
         http = Http(server["uri"])
@@ -281,7 +301,9 @@ def reference_mlflow(args, flt: str, run_ids: dict) -> dict:
             "runs/search API": [("POST", "/api/2.0/mlflow/runs/search", search)],
         }
         out = {name: http.timed(calls, args.runs) for name, calls in views.items()}
-        history = f"/api/2.0/mlflow/metrics/get-history?{urlencode({'run_id': md5_hex(1), 'metric_key': 'long'})}"
+        history = (
+            f"/api/2.0/mlflow/metrics/get-history?{urlencode({'run_id': md5_hex(1), 'metric_key': 'long'})}"
+        )
         out["get-history 1M"] = http.timed([("GET", history, None)], 1)
         return out
     finally:
@@ -332,8 +354,12 @@ def assay_over_http(args, flt: str, project, user, long_c, some_c, token: str) -
         search = {"experiment_ids": ["1"], "filter": flt, "order_by": ["metrics.m0 DESC"], "max_results": 50}
         out = {
             "experiment page": page.timed([("GET", f"{exp}?{view}", None)], args.runs),
-            "candidate page": page.timed([("GET", f"/{PROJECT}/-/ml/candidates/{some_c.pk}/", None)], args.runs),
-            "Performance chart data": page.timed([("GET", f"{exp}performance/data.json?{view}", None)], args.runs),
+            "candidate page": page.timed(
+                [("GET", f"/{PROJECT}/-/ml/candidates/{some_c.pk}/", None)], args.runs
+            ),
+            "Performance chart data": page.timed(
+                [("GET", f"{exp}performance/data.json?{view}", None)], args.runs
+            ),
             "1M-step metric chart": page.timed(
                 [("GET", f"/{PROJECT}/-/ml/candidates/{long_c.pk}/metrics.json?metric=long", None)], args.runs
             ),
@@ -352,7 +378,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--reseed", action="store_true")
-    parser.add_argument("--reference", action="store_true", help="also seed and time the reference mlflow server")
+    parser.add_argument(
+        "--reference", action="store_true", help="also seed and time the reference mlflow server"
+    )
     parser.add_argument("--ref-state", default="/tmp/assay-bench-pages-ref")
     args = parser.parse_args()
     ensure_database()
@@ -381,8 +409,11 @@ def main():
         ("candidate page (1M-step metric)", f"/{PROJECT}/-/ml/candidates/{long_c.pk}/", {}),
         ("Performance tab (filtered)", exp + "performance/", {"filter": flt}),
         ("Performance chart data (10 traces x 5 metrics)", exp + "performance/data.json", view),
-        ("chart data, 1M-step metric downsampled", f"/{PROJECT}/-/ml/candidates/{long_c.pk}/metrics.json",
-         {"metric": "long"}),
+        (
+            "chart data, 1M-step metric downsampled",
+            f"/{PROJECT}/-/ml/candidates/{long_c.pk}/metrics.json",
+            {"metric": "long"},
+        ),
         ("compare 10 candidates", exp + "compare/", {"c": list(range(long_c.pk, long_c.pk + 10))}),
     ]
     # Page 2 of a param sort needs the cursor from page 1.
@@ -397,18 +428,27 @@ def main():
     spec = table_spec_from_query(
         experiment=Experiment.objects.get(project=project, iid=1), query=Q(sort="params.p2", dir="asc")
     )
-    pages[3] = (pages[3][0], exp, {"sort": "params.p2", "dir": "asc", "cursor": table_page(spec=spec).next_cursor})
+    pages[3] = (
+        pages[3][0],
+        exp,
+        {"sort": "params.p2", "dir": "asc", "cursor": table_page(spec=spec).next_cursor},
+    )
 
     token = access_token_create(user=user, name="bench")[1]
     api = f"/api/v4/projects/{project.pk}/ml/mlflow/api/2.0/mlflow/"
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     reference = [
         ("MLflow API runs/search (same filter, order, 50)", api + "runs/search", None),
-        ("MLflow API metrics/get-history (all 1M points)", api + "metrics/get-history",
-         {"run_id": long_c.run_id, "metric_key": "long"}),
+        (
+            "MLflow API metrics/get-history (all 1M points)",
+            api + "metrics/get-history",
+            {"run_id": long_c.run_id, "metric_key": "long"},
+        ),
     ]
-    print(f"{CANDIDATES} candidates x {PARAMS} params x {METRICS} metrics x {STEPS} steps + 1 x {LONG_STEPS:,} steps;"
-          f" {args.runs} runs each, server time in-process\n")
+    print(
+        f"{CANDIDATES} candidates x {PARAMS} params x {METRICS} metrics x {STEPS} steps + 1 x {LONG_STEPS:,} steps;"
+        f" {args.runs} runs each, server time in-process\n"
+    )
     print(f"{'page':58} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
     results = {}
     for name, url, params in pages:
@@ -420,7 +460,12 @@ def main():
 
     for name, url, params in reference:
         if params is None:
-            body = {"experiment_ids": ["1"], "filter": flt, "order_by": ["metrics.m0 DESC"], "max_results": 50}
+            body = {
+                "experiment_ids": ["1"],
+                "filter": flt,
+                "order_by": ["metrics.m0 DESC"],
+                "max_results": 50,
+            }
             times = []
             for i in range(args.runs + 2):
                 t = time.perf_counter()
@@ -428,8 +473,12 @@ def main():
                 if i >= 2:
                     times.append((time.perf_counter() - t) * 1000)
             times.sort()
-            m = {"p50": statistics.median(times), "p95": times[int(round(0.95 * (len(times) - 1)))], "queries": -1,
-                 "status": r.status_code}
+            m = {
+                "p50": statistics.median(times),
+                "p95": times[int(round(0.95 * (len(times) - 1)))],
+                "queries": -1,
+                "status": r.status_code,
+            }
         else:  # a million points per call: a few runs are enough
             m = measure(client, url, max(3, args.runs // 10), params, auth)
         results[name] = m
@@ -450,8 +499,10 @@ def main():
             "runs/search API": ("runs/search (same body)", "runs/search (same body)"),
             "get-history 1M": ("metrics/get-history, all 1M points", "metrics/get-history, all 1M points"),
         }  # fmt: skip
-        print(f"\nover HTTP, both servers on PostgreSQL with the same {CANDIDATES:,} runs and {LONG_STEPS:,} points "
-              f"(Assay: gunicorn 2 x 4; MLflow: mlflow server, 1 worker); per view, the calls its UI makes, p50 ms")
+        print(
+            f"\nover HTTP, both servers on PostgreSQL with the same {CANDIDATES:,} runs and {LONG_STEPS:,} points "
+            f"(Assay: gunicorn 2 x 4; MLflow: mlflow server, 1 worker); per view, the calls its UI makes, p50 ms"
+        )
         print(f"{'view':24} {'Assay':44} {'p50':>8} {'MLflow UI calls':52} {'p50':>8} {'Assay/MLflow':>12}")
         for key, (ours_what, theirs_what) in what.items():
             a, m = ours[key]["p50"], theirs[key]["p50"]

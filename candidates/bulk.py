@@ -37,11 +37,9 @@ def candidate_delete_many(*, project: Project, candidate_ids: list[int], user, r
     if not candidate_ids:
         return 0
     with transaction.atomic():
-        return (
-            Candidate.objects.filter(
-                project=project,
-                pk__in=candidate_ids,
-                lifecycle=Lifecycle.ACTIVE,
-                **candidate_deletable_filter(user=user, role=role),
-            ).update(lifecycle=Lifecycle.DELETED, updated_at=timezone.now())
-        )
+        return Candidate.objects.filter(
+            project=project,
+            pk__in=candidate_ids,
+            lifecycle=Lifecycle.ACTIVE,
+            **candidate_deletable_filter(user=user, role=role),
+        ).update(lifecycle=Lifecycle.DELETED, updated_at=timezone.now())

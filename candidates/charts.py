@@ -88,7 +88,9 @@ def metric_series(
             for s in small:
                 wanted |= Q(candidate_id=s["candidate_id"], name=s["name"])
         else:  # every (candidate, name) pair is short: two IN lists read the same rows with a simpler plan
-            wanted = Q(candidate_id__in={s["candidate_id"] for s in small}, name__in={s["name"] for s in small})
+            wanted = Q(
+                candidate_id__in={s["candidate_id"] for s in small}, name__in={s["name"] for s in small}
+            )
         rows = (
             CandidateMetric.objects.filter(wanted)
             .order_by("candidate_id", "name", "step", "timestamp")
@@ -128,7 +130,11 @@ def _series_stats(ids: list[int], names: list[str] | None) -> list[dict]:
 
 
 def _fill_buckets(series: dict, large: list[dict], buckets: int) -> None:
-    rows = _bucket_rows_postgresql(large, buckets) if connection.vendor == "postgresql" else _bucket_rows(large, buckets)
+    rows = (
+        _bucket_rows_postgresql(large, buckets)
+        if connection.vendor == "postgresql"
+        else _bucket_rows(large, buckets)
+    )
     for cid, name, vmin, vmax, smin, smax, n in rows:
         one = series[(cid, name)]
         if n == 1 or vmin == vmax:

@@ -45,7 +45,9 @@ def _model_versions(project, candidate) -> list[dict]:
     except ImportError:
         return []
     out = []
-    for version in ModelVersion.objects.select_related("model").filter(candidate=candidate, model__project=project):
+    for version in ModelVersion.objects.select_related("model").filter(
+        candidate=candidate, model__project=project
+    ):
         url = _reverse("model_registry:version_detail", [project.path, version.model_id, version.pk])
         out.append({"version": version, "url": url or f"/{project.path}/-/ml/models/"})
     return out

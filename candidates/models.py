@@ -28,7 +28,9 @@ class Candidate(models.Model):
     start_time = models.BigIntegerField(null=True, blank=True, help_text="ms since the epoch")
     end_time = models.BigIntegerField(null=True, blank=True, help_text="ms since the epoch")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
-    user_name = models.CharField(max_length=255, blank=True, help_text="MLflow's user_id as the client sent it")
+    user_name = models.CharField(
+        max_length=255, blank=True, help_text="MLflow's user_id as the client sent it"
+    )
     lifecycle = models.CharField(max_length=10, choices=Lifecycle.choices, default=Lifecycle.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -65,7 +67,9 @@ class CandidateParam(models.Model):
     value = models.TextField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["candidate", "name"], name="candidate_param_unique_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["candidate", "name"], name="candidate_param_unique_name")
+        ]
         indexes = [models.Index(fields=["name"], name="candidate_param_name")]
 
 
@@ -139,5 +143,7 @@ class CandidateInput(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["candidate", "name", "digest"], name="candidate_input_unique_dataset")
+            models.UniqueConstraint(
+                fields=["candidate", "name", "digest"], name="candidate_input_unique_dataset"
+            )
         ]

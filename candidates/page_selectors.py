@@ -53,10 +53,12 @@ def candidate_details(*, candidate: Candidate) -> CandidateDetails:
         CandidateParam.objects.filter(candidate=candidate).order_by("name").values_list("name", "value")
     )
     details.metrics = list(CandidateLatestMetric.objects.filter(candidate=candidate).order_by("name"))
-    for name, value in CandidateMetadata.objects.filter(candidate=candidate).order_by("name").values_list(
-        "name", "value"
+    for name, value in (
+        CandidateMetadata.objects.filter(candidate=candidate).order_by("name").values_list("name", "value")
     ):
-        (details.system_metadata if name.startswith(SYSTEM_PREFIX) else details.metadata).append((name, value))
+        (details.system_metadata if name.startswith(SYSTEM_PREFIX) else details.metadata).append(
+            (name, value)
+        )
     details.inputs = list(CandidateInput.objects.filter(candidate=candidate).order_by("name"))
     return details
 
@@ -99,9 +101,9 @@ def candidate_compare(*, experiment: Experiment, candidate_ids: list[int]) -> Co
 def candidates_live(*, experiment: Experiment, candidate_ids: list[int]) -> list[dict]:
     """Status, times and all latest metrics of the given candidates of an experiment: 2 queries."""
     rows = list(
-        Candidate.objects.filter(experiment=experiment, pk__in=candidate_ids[:200], lifecycle=Lifecycle.ACTIVE).values(
-            "id", "status", "start_time", "end_time"
-        )
+        Candidate.objects.filter(
+            experiment=experiment, pk__in=candidate_ids[:200], lifecycle=Lifecycle.ACTIVE
+        ).values("id", "status", "start_time", "end_time")
     )
     metrics: dict[int, dict] = {r["id"]: {} for r in rows}
     for cid, name, value, step in CandidateLatestMetric.objects.filter(candidate_id__in=metrics).values_list(

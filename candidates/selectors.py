@@ -41,7 +41,10 @@ def _data_sql(where: str = "candidate_id IN ({ids})") -> str:
     """One UNION ALL over the four tables (instead of four prefetch queries). Columns: kind, candidate id, name,
     text value, float value, step, timestamp, then the input's digest, source_type, source, schema, profile, tags."""
     qn = connection.ops.quote_name
-    t = {m: qn(m._meta.db_table) for m in (CandidateParam, CandidateMetadata, CandidateLatestMetric, CandidateInput)}
+    t = {
+        m: qn(m._meta.db_table)
+        for m in (CandidateParam, CandidateMetadata, CandidateLatestMetric, CandidateInput)
+    }
     nulls_input = "NULL, NULL, NULL, NULL, NULL, NULL"
     tags_text = "CAST(tags AS TEXT)"
     return (
@@ -87,7 +90,22 @@ _IN_CHUNK = 500  # ids per IN list off PostgreSQL (4 lists per query stay under 
 
 
 def _data_row_add(data: CandidateData, row) -> None:
-    kind, _pk, _candidate_id, name, text, num, step, ts, digest, source_type, source, schema, profile, tags = row
+    (
+        kind,
+        _pk,
+        _candidate_id,
+        name,
+        text,
+        num,
+        step,
+        ts,
+        digest,
+        source_type,
+        source,
+        schema,
+        profile,
+        tags,
+    ) = row
     if kind == 0:
         data.params.append((name, text))
     elif kind == 1:
@@ -96,8 +114,15 @@ def _data_row_add(data: CandidateData, row) -> None:
         data.latest_metrics.append((name, num, ts, step))
     elif kind == 3:
         data.inputs.append(
-            {"name": name, "digest": digest, "source_type": source_type, "source": source, "schema": schema,
-             "profile": profile, "tags": (json.loads(tags) if tags else None) or []}  # fmt: skip
+            {
+                "name": name,
+                "digest": digest,
+                "source_type": source_type,
+                "source": source,
+                "schema": schema,
+                "profile": profile,
+                "tags": (json.loads(tags) if tags else None) or [],
+            }  # fmt: skip
         )
 
 
@@ -137,7 +162,9 @@ def candidate_get_for_project(*, project: Project, run_id: str, with_data: bool 
     except (ValueError, TypeError) as exc:
         raise NotFoundError(f"Run with id={run_id} not found") from exc
     if connection.vendor != "postgresql":
-        candidate = next(iter(Candidate.objects.select_related("experiment").filter(project=project, eid=eid)), None)
+        candidate = next(
+            iter(Candidate.objects.select_related("experiment").filter(project=project, eid=eid)), None
+        )
         if candidate is None:
             raise NotFoundError(f"Run with id={run_id} not found")
         if with_data:
@@ -255,7 +282,11 @@ def candidate_ids_for_run_ids(*, project: Project, run_ids: Sequence[str]) -> di
 
 
 def candidate_metric_history_sampled(
-    *, candidate_ids: Sequence[int], name: str, max_results: int, start_step: int | None = None,
+    *,
+    candidate_ids: Sequence[int],
+    name: str,
+    max_results: int,
+    start_step: int | None = None,
     end_step: int | None = None,
 ) -> dict[int, list[tuple[float, int, int]]]:
     """{candidate id: [(value, timestamp, step)]}: up to max_results points per candidate, sampled as MLflow's
@@ -310,7 +341,10 @@ def candidate_metric_history_sampled(
 @functools.cache
 def _runs_json_sql() -> str:
     qn = connection.ops.quote_name
-    t = {m: qn(m._meta.db_table) for m in (CandidateParam, CandidateMetadata, CandidateLatestMetric, CandidateInput)}
+    t = {
+        m: qn(m._meta.db_table)
+        for m in (CandidateParam, CandidateMetadata, CandidateLatestMetric, CandidateInput)
+    }
 
     def agg(table: str, pairs: str) -> str:
         return (

@@ -194,11 +194,19 @@ def candidate_log_batch(
     All or nothing: a changed param value raises InvalidValueError and nothing from the call is written.
     """
     _active_check(candidate)
-    for name in dict.fromkeys(m[0] for m in metrics):  # a batch usually repeats a few names; first bad one wins
+    for name in dict.fromkeys(
+        m[0] for m in metrics
+    ):  # a batch usually repeats a few names; first bad one wins
         key_check(name, "name")
     params = _params_normalise(params)
     pairs = _metadata_pairs(tags)
-    if metrics and not params and not pairs and connection.vendor == "postgresql" and len(metrics) <= PG_CHUNK:
+    if (
+        metrics
+        and not params
+        and not pairs
+        and connection.vendor == "postgresql"
+        and len(metrics) <= PG_CHUNK
+    ):
         # The hot path (log_metric, metric-only log_batch): history and latest values in one statement, which
         # PostgreSQL runs atomically on its own: no BEGIN/COMMIT round trips.
         _metrics_write_one_statement(candidate.pk, metrics)
@@ -405,14 +413,22 @@ def _rows_source(candidate_id: int | None, rows: Sequence[tuple[str, float, int,
         if candidate_id is None:
             sql = f"SELECT c.id, u.n, u.v, u.s, u.t FROM c, {unnest} WHERE c.lifecycle = %s"
             return sql, [names, values, steps, timestamps, Lifecycle.ACTIVE.value]
-        return f"SELECT %s, u.n, u.v, u.s, u.t FROM {unnest}", [candidate_id, names, values, steps, timestamps]
+        return f"SELECT %s, u.n, u.v, u.s, u.t FROM {unnest}", [
+            candidate_id,
+            names,
+            values,
+            steps,
+            timestamps,
+        ]
     params: list = []
     for name, value, timestamp, step in rows:
         params += (candidate_id, name, value, step, timestamp)
     return "VALUES " + ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows)), params
 
 
-PG_CHUNK = 10_000  # rows per INSERT on PostgreSQL (unnest: 5 bound parameters per statement whatever the size)
+PG_CHUNK = (
+    10_000  # rows per INSERT on PostgreSQL (unnest: 5 bound parameters per statement whatever the size)
+)
 
 
 def _chunks(rows: Sequence, size: int):
@@ -470,7 +486,9 @@ def _latest_rows(metrics: Sequence[tuple[str, float, int, int]]) -> list[tuple[s
     return [best[name] for name in sorted(best)]
 
 
-def _latest_metrics_statement(candidate_id: int | None, rows: Sequence[tuple[str, float, int, int]]) -> tuple[str, list]:
+def _latest_metrics_statement(
+    candidate_id: int | None, rows: Sequence[tuple[str, float, int, int]]
+) -> tuple[str, list]:
     qn = connection.ops.quote_name
     table = qn(CandidateLatestMetric._meta.db_table)
     c = {n: qn(CandidateLatestMetric._meta.get_field(n).column) for n in _METRIC_COLUMNS}

@@ -137,7 +137,9 @@ def _column_stats(experiment: Experiment) -> tuple[list[tuple[str, int]], list[s
     if cached is not None:
         return cached
     recent = (
-        Candidate.objects.filter(experiment=experiment, lifecycle=Lifecycle.ACTIVE).order_by("-id").values("id")
+        Candidate.objects.filter(experiment=experiment, lifecycle=Lifecycle.ACTIVE)
+        .order_by("-id")
+        .values("id")
     )
     sample = recent[:COLUMN_SAMPLE]
     # The id floor is redundant with the IN, but it lets PostgreSQL range-scan the candidate index instead of
@@ -272,7 +274,9 @@ def table_metric_summary(*, spec: TableSpec, names: list[str]) -> list[dict]:
         extremes |= Q(name=row["name"], value__in=[row["vmin"], row["vmax"]])
     holders: dict[tuple[str, float], tuple[int, str]] = {}
     for name, value, cid, cname in (
-        latest.filter(extremes).order_by("candidate_id").values_list("name", "value", "candidate_id", "candidate__name")
+        latest.filter(extremes)
+        .order_by("candidate_id")
+        .values_list("name", "value", "candidate_id", "candidate__name")
     ):
         holders.setdefault((name, value), (cid, cname))
     return [
@@ -316,7 +320,9 @@ def _present_before(value: Any, pk: int, descending: bool) -> Q:
     return _present_beyond(value, pk, not descending)
 
 
-def _window(qs: QuerySet, spec: TableSpec, limit: int, after: tuple[Any, int] | None = None) -> list[Candidate]:
+def _window(
+    qs: QuerySet, spec: TableSpec, limit: int, after: tuple[Any, int] | None = None
+) -> list[Candidate]:
     """Up to `limit` rows in view order (key NULLS LAST, then pk) after the (value, pk) pair `after`.
 
     The view is two index-friendly parts: rows with a key (ordered by it), then rows without one (by pk).

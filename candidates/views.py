@@ -141,7 +141,9 @@ def candidate_metric_download(request, project_path, candidate_id, fmt):
     else:
 
         def chunks():
-            yield '{"candidate_id": ' + str(candidate.pk) + ', "metric": ' + json.dumps(name) + ', "points": ['
+            yield (
+                '{"candidate_id": ' + str(candidate.pk) + ', "metric": ' + json.dumps(name) + ', "points": ['
+            )
             sep = ""
             for step, value, ts in rows:
                 yield f'{sep}{{"step": {step}, "value": {json.dumps(finite_or_none(value))}, "timestamp": {ts}}}'

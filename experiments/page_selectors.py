@@ -40,13 +40,19 @@ def experiment_list_page(*, project: Project, search: str = "", page: str | int 
     qs = _experiments(project=project, search=search).select_related("user").order_by("-updated_at", "-iid")
     page_obj = Paginator(qs, EXPERIMENTS_PER_PAGE).get_page(page)
     experiments = list(page_obj.object_list)
-    stats = {
-        row["experiment_id"]: row
-        for row in Candidate.objects.filter(experiment__in=experiments, lifecycle=Lifecycle.ACTIVE)
-        .values("experiment_id")
-        .annotate(n=Count("id"), running=Count("id", filter=Q(status=Status.RUNNING)), last=Max("updated_at"))
-        .order_by()
-    } if experiments else {}
+    stats = (
+        {
+            row["experiment_id"]: row
+            for row in Candidate.objects.filter(experiment__in=experiments, lifecycle=Lifecycle.ACTIVE)
+            .values("experiment_id")
+            .annotate(
+                n=Count("id"), running=Count("id", filter=Q(status=Status.RUNNING)), last=Max("updated_at")
+            )
+            .order_by()
+        }
+        if experiments
+        else {}
+    )
     rows = []
     for experiment in experiments:
         stat = stats.get(experiment.pk, {})

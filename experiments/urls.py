@@ -10,9 +10,15 @@ urlpatterns = [
     path("", views.experiment_list, name="experiment_list"),
     path("<int:iid>/", views.experiment_detail, name="experiment_detail"),
     path("<int:iid>/candidates.csv", views.experiment_candidates_csv, name="experiment_candidates_csv"),
-    path("<int:iid>/candidates/delete", views.experiment_candidates_delete, name="experiment_candidates_delete"),
+    path(
+        "<int:iid>/candidates/delete", views.experiment_candidates_delete, name="experiment_candidates_delete"
+    ),
     path("<int:iid>/performance/", views.experiment_performance, name="experiment_performance"),
-    path("<int:iid>/performance/data.json", views.experiment_performance_data, name="experiment_performance_data"),
+    path(
+        "<int:iid>/performance/data.json",
+        views.experiment_performance_data,
+        name="experiment_performance_data",
+    ),
     path("<int:iid>/live.json", views.experiment_live, name="experiment_live"),
     path("<int:iid>/compare/", views.experiment_compare, name="experiment_compare"),
 ]

@@ -46,7 +46,11 @@ def _base(request, **extra) -> dict:
 
 
 def _tracking_uri(request) -> str:
-    base = settings.PUBLIC_URL.rstrip("/") if settings.PUBLIC_URL else request.build_absolute_uri("/").rstrip("/")
+    base = (
+        settings.PUBLIC_URL.rstrip("/")
+        if settings.PUBLIC_URL
+        else request.build_absolute_uri("/").rstrip("/")
+    )
     return f"{base}/api/v4/projects/{request.project.pk}/ml/mlflow"
 
 
@@ -54,7 +58,9 @@ def _tracking_uri(request) -> str:
 @project_page()
 def experiment_list(request, project_path):
     search = request.GET.get("q", "").strip()[:200]
-    page_obj, rows = experiment_list_page(project=request.project, search=search, page=request.GET.get("page", 1))
+    page_obj, rows = experiment_list_page(
+        project=request.project, search=search, page=request.GET.get("page", 1)
+    )
     return render(
         request,
         "experiments/experiment_list.html",
@@ -76,7 +82,9 @@ def _columns(spec: TableSpec, base_path: str) -> list[dict]:
     out = []
     for label, key, kind in cols:
         active = spec.sort == key
-        direction = ("asc" if spec.descending else "desc") if active else ("asc" if kind == "name" else "desc")
+        direction = (
+            ("asc" if spec.descending else "desc") if active else ("asc" if kind == "name" else "desc")
+        )
         out.append(
             {
                 "label": label,
@@ -134,8 +142,12 @@ def _table_context(request, experiment, spec: TableSpec) -> dict:
         "page_sizes": PAGE_SIZES,
         "can_delete_any": role >= Role.DEVELOPER,
         "view_query": spec.query_items(),
-        "next_url": base_path + "?" + urlencode(spec.query_items(cursor=page.next_cursor)) if page.next_cursor else "",
-        "prev_url": base_path + "?" + urlencode(spec.query_items(cursor=page.prev_cursor)) if page.prev_cursor else "",
+        "next_url": base_path + "?" + urlencode(spec.query_items(cursor=page.next_cursor))
+        if page.next_cursor
+        else "",
+        "prev_url": base_path + "?" + urlencode(spec.query_items(cursor=page.prev_cursor))
+        if page.prev_cursor
+        else "",
         "first_url": base_path + "?" + urlencode(spec.query_items()) if spec.cursor else "",
     }
 
@@ -176,14 +188,25 @@ def experiment_candidates_csv(request, project_path, iid):
 
     def lines():
         header = ["id", "iid", "run_id", "name", "status", "start_time", "end_time", "user"]
-        yield writer.writerow(header + [f"params.{p}" for p in spec.params] + [f"metrics.{m}" for m in spec.metrics])
+        yield writer.writerow(
+            header + [f"params.{p}" for p in spec.params] + [f"metrics.{m}" for m in spec.metrics]
+        )
         if first is None:
             return
         for row in _chain(first, rows):
             c = row.candidate
             user = c.user_name or (c.user.username if c.user else "")
             yield writer.writerow(
-                [c.pk, c.iid, c.run_id, _csv_text(c.name), c.status, c.start_time or "", c.end_time or "", _csv_text(user)]
+                [
+                    c.pk,
+                    c.iid,
+                    c.run_id,
+                    _csv_text(c.name),
+                    c.status,
+                    c.start_time or "",
+                    c.end_time or "",
+                    _csv_text(user),
+                ]
                 + [_csv_text(row.params.get(p, "")) for p in spec.params]
                 + [row.metrics.get(m, "") for m in spec.metrics]
             )
@@ -215,7 +238,9 @@ def experiment_candidates_delete(request, project_path, iid):
         spec = TableSpec(experiment=experiment, candidate_ids=ids or [0], page_size=100)
         rows = table_page(spec=spec).rows
         for row in rows:
-            row.deletable = candidate_can_delete(candidate=row.candidate, user=request.user, role=request.project_role)
+            row.deletable = candidate_can_delete(
+                candidate=row.candidate, user=request.user, role=request.project_role
+            )
         return render(
             request,
             "candidates/confirm_delete.html",

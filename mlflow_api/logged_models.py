@@ -99,7 +99,11 @@ def _candidate(ctx, run_id) -> Candidate:
 
 
 def _with_related(model: LoggedModel) -> LoggedModel:
-    return lm.logged_model_list(project=model.project).prefetch_related("tags", "params", _METRICS).get(pk=model.pk)
+    return (
+        lm.logged_model_list(project=model.project)
+        .prefetch_related("tags", "params", _METRICS)
+        .get(pk=model.pk)
+    )
 
 
 @mlflow_endpoint(("POST",), write=True)
@@ -197,7 +201,9 @@ def _datasets_q(datasets) -> Q | None:
     """MLflow's `datasets` clause: metric points on any of these datasets (name, and digest when given)."""
     if not datasets:
         return None
-    if not isinstance(datasets, list) or not all(isinstance(d, dict) and d.get("dataset_name") for d in datasets):
+    if not isinstance(datasets, list) or not all(
+        isinstance(d, dict) and d.get("dataset_name") for d in datasets
+    ):
         raise MlflowError("`dataset_name` in the `datasets` clause must be specified.")
     query = Q(pk__in=[])
     for dataset in datasets:
@@ -376,4 +382,3 @@ urlpatterns = [
     re_path(r"^api/2\.0/mlflow/runs/outputs$", run_outputs),
     re_path(r"^api/2\.0/mlflow/runs/log-model$", run_log_model),
 ]
-

@@ -1,6 +1,5 @@
 """MLflow metrics endpoints: GetMetricHistory (paged with max_results + page_token)."""
 
-
 from django.db import connection
 from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import path
@@ -103,7 +102,13 @@ def metric_history_bulk_interval(request, ctx, data):
             continue
         for value, timestamp, step in sampled[ids[run_id]]:
             metrics.append(
-                {"key": key, "value": float_json(value), "timestamp": timestamp, "step": step, "run_id": run_id}
+                {
+                    "key": key,
+                    "value": float_json(value),
+                    "timestamp": timestamp,
+                    "step": step,
+                    "run_id": run_id,
+                }
             )
     # proto3 JSON leaves an empty repeated field out: the reference answers {} when nothing matched.
     return {"metrics": metrics} if metrics else {}

@@ -187,8 +187,13 @@ def _search_page(ctx, data, *, search, parse_filter, parse_order, default: int, 
 @mlflow_endpoint(("GET", "POST"))
 def registered_model_search(request, ctx, data):
     models, token = _search_page(
-        ctx, data, search=selectors.model_search, parse_filter=model_filter_parse,
-        parse_order=model_order_parse, default=100, maximum=1000,
+        ctx,
+        data,
+        search=selectors.model_search,
+        parse_filter=model_filter_parse,
+        parse_order=model_order_parse,
+        default=100,
+        maximum=1000,
     )
     result = {"registered_models": [model_json(m) for m in models]}
     if token:
@@ -381,8 +386,13 @@ def model_version_delete(request, ctx, data):
 @mlflow_endpoint(("GET", "POST"))
 def model_version_search(request, ctx, data):
     versions, token = _search_page(
-        ctx, data, search=selectors.model_version_search, parse_filter=version_filter_parse,
-        parse_order=version_order_parse, default=10_000, maximum=200_000,
+        ctx,
+        data,
+        search=selectors.model_version_search,
+        parse_filter=version_filter_parse,
+        parse_order=version_order_parse,
+        default=10_000,
+        maximum=200_000,
     )
     result = {"model_versions": [version_json(v) for v in versions]}
     if token:

@@ -51,7 +51,12 @@ _NUMBER = (int, float)
 def _metric_fast(item: dict) -> tuple[str, float, int, int] | None:
     """The common well-formed shape (what the mlflow client sends: int64 fields as decimal strings) without
     the per-field checks; None sends the item through metric_parse's full validation and messages."""
-    key, value, timestamp, step = item.get("key"), item.get("value"), item.get("timestamp"), item.get("step", 0)
+    key, value, timestamp, step = (
+        item.get("key"),
+        item.get("value"),
+        item.get("timestamp"),
+        item.get("step", 0),
+    )
     if type(key) is not str or not key or type(value) not in _NUMBER:
         return None
     if type(timestamp) is str and timestamp.isdigit():
@@ -146,7 +151,10 @@ def _model_metrics(items: list[dict], parsed: list[tuple[str, float, int, int]])
 def run_log_metric(request, ctx, data):
     metric = metric_parse(data, "", timestamp_required=True)
     services.candidate_log_batch_for_run(
-        project=ctx.project, run_id=run_id_from(data), metrics=[metric], model_metrics=_model_metrics([data], [metric])
+        project=ctx.project,
+        run_id=run_id_from(data),
+        metrics=[metric],
+        model_metrics=_model_metrics([data], [metric]),
     )
     return {}
 

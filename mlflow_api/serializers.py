@@ -170,7 +170,12 @@ def run_info_json(candidate) -> dict:
 
 
 def dataset_input_json(row: dict) -> dict:
-    dataset = {"name": row["name"], "digest": row["digest"], "source_type": row["source_type"], "source": row["source"]}
+    dataset = {
+        "name": row["name"],
+        "digest": row["digest"],
+        "source_type": row["source_type"],
+        "source": row["source"],
+    }
     if row["schema"]:
         dataset["schema"] = row["schema"]
     if row["profile"]:

@@ -41,7 +41,9 @@ class Membership(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["project", "user"], name="membership_unique_project_user")]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "user"], name="membership_unique_project_user")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.project} ({self.get_role_display()})"
@@ -65,7 +67,9 @@ class AccessToken(models.Model):
     name = models.CharField(max_length=255)
     scopes = models.CharField(max_length=20, choices=TokenScope.choices, default=TokenScope.API)
     digest = models.CharField(max_length=64, unique=True, editable=False)
-    prefix = models.CharField(max_length=16, editable=False, help_text="First characters, to recognise a token.")
+    prefix = models.CharField(
+        max_length=16, editable=False, help_text="First characters, to recognise a token."
+    )
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -28,7 +28,9 @@ def access_token_get_active(*, secret: str) -> AccessToken | None:
     """The token for a secret if it is neither revoked nor expired."""
     if not secret:
         return None
-    return _token_active(AccessToken.objects.select_related("user").filter(digest=token_digest(secret)).first())
+    return _token_active(
+        AccessToken.objects.select_related("user").filter(digest=token_digest(secret)).first()
+    )
 
 
 def _select(model, alias: str) -> tuple[list[str], str]:
@@ -57,7 +59,9 @@ def _access_sql(project_match: str) -> tuple[str, list[str], list[str], list[str
     return sql, token_names, user_names, project_names
 
 
-def access_for_token(*, secret: str, project_ref: str) -> tuple[AccessToken | None, Project | None, int | None]:
+def access_for_token(
+    *, secret: str, project_ref: str
+) -> tuple[AccessToken | None, Project | None, int | None]:
     """(active token with its user, the project by ref, the token user's role in it) in one query.
 
     The API's hot path: every MLflow call authenticates, so token, user, project and membership come from one

@@ -21,14 +21,18 @@ def token_digest(secret: str) -> str:
 def internal_id_next(*, scope: str, scope_id: int) -> int:
     """Allocate the next number in a scope. Safe under concurrency: the UPDATE holds the row lock to commit."""
     with transaction.atomic():
-        updated = InternalId.objects.filter(scope=scope, scope_id=scope_id).update(last_value=F("last_value") + 1)
+        updated = InternalId.objects.filter(scope=scope, scope_id=scope_id).update(
+            last_value=F("last_value") + 1
+        )
         if not updated:
             try:
                 with transaction.atomic():
                     InternalId.objects.create(scope=scope, scope_id=scope_id, last_value=1)
                     return 1
             except IntegrityError:
-                InternalId.objects.filter(scope=scope, scope_id=scope_id).update(last_value=F("last_value") + 1)
+                InternalId.objects.filter(scope=scope, scope_id=scope_id).update(
+                    last_value=F("last_value") + 1
+                )
         return InternalId.objects.get(scope=scope, scope_id=scope_id).last_value
 
 

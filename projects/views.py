@@ -20,4 +20,6 @@ def sign_out(request):
 
 @login_required
 def project_list(request):
-    return render(request, "projects/project_list.html", {"projects": project_list_for_user(user=request.user)})
+    return render(
+        request, "projects/project_list.html", {"projects": project_list_for_user(user=request.user)}
+    )

@@ -90,10 +90,14 @@ class Api:
         return self.client.post(self.base + path, body or {}, content_type="application/json", **self.headers)
 
     def patch(self, path, body=None):
-        return self.client.patch(self.base + path, body or {}, content_type="application/json", **self.headers)
+        return self.client.patch(
+            self.base + path, body or {}, content_type="application/json", **self.headers
+        )
 
     def delete(self, path, body=None):
-        return self.client.delete(self.base + path, body or {}, content_type="application/json", **self.headers)
+        return self.client.delete(
+            self.base + path, body or {}, content_type="application/json", **self.headers
+        )
 
 
 @pytest.fixture

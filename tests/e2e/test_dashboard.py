@@ -13,7 +13,12 @@ from experiments.models import Lifecycle
 from tests.e2e.conftest import sign_in
 
 XSS = "</script><script>alert(1)</script>"
-RUNS = [("cand-0", "0.1", "sgd"), ("cand-1", "0.01", "adam"), ("cand-2", "0.001", "adam"), ("cand-3", "0.05", "sgd")]
+RUNS = [
+    ("cand-0", "0.1", "sgd"),
+    ("cand-1", "0.01", "adam"),
+    ("cand-2", "0.001", "adam"),
+    ("cand-3", "0.05", "sgd"),
+]
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,10 +33,18 @@ def log_data(client):
         client.log_batch(run.info.run_id, metrics=metrics, params=[Param("lr", lr), Param("opt", opt)])
         client.set_terminated(run.info.run_id)
     evil = client.create_run(exp_id, run_name=XSS, tags={"note": XSS})
-    client.log_batch(evil.info.run_id, metrics=[Metric("loss", 0.75, now, 0)], params=[Param("lr", "0.2"), Param("opt", XSS)])
+    client.log_batch(
+        evil.info.run_id,
+        metrics=[Metric("loss", 0.75, now, 0)],
+        params=[Param("lr", "0.2"), Param("opt", XSS)],
+    )
     client.set_terminated(evil.info.run_id)
     live = client.create_run(exp_id, run_name="live-run")
-    client.log_batch(live.info.run_id, metrics=[Metric("loss", 0.9, now, 0)], params=[Param("lr", "0.3"), Param("opt", "sgd")])
+    client.log_batch(
+        live.info.run_id,
+        metrics=[Metric("loss", 0.9, now, 0)],
+        params=[Param("lr", "0.3"), Param("opt", "sgd")],
+    )
     return exp_id, live.info.run_id
 
 

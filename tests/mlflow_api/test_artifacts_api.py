@@ -22,11 +22,17 @@ def candidate(tenant):
 
 
 def put(client, tenant, path, data, token):
-    return client.put(f"/api/v4/projects/{tenant.project.pk}/ml/mlflow/{ROOT}/{path}", data,
-                      content_type="text/plain", HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client.put(
+        f"/api/v4/projects/{tenant.project.pk}/ml/mlflow/{ROOT}/{path}",
+        data,
+        content_type="text/plain",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
 
 
-def test_artifact_endpoints_refuse_and_answer_like_the_reference(client, tenant, other_tenant, candidate, api):
+def test_artifact_endpoints_refuse_and_answer_like_the_reference(
+    client, tenant, other_tenant, candidate, api
+):
     run_root = f"4/{candidate.run_id}/artifacts"
     assert put(client, tenant, f"{run_root}/a/b.txt", b"hello", "bad").status_code == 401
     assert put(client, tenant, f"{run_root}/a/b.txt", b"hello", other_tenant.write_token).status_code == 404
@@ -39,8 +45,12 @@ def test_artifact_endpoints_refuse_and_answer_like_the_reference(client, tenant,
     assert put(client, tenant, f"{run_root}/a/empty.txt", b"", tenant.write_token).status_code == 200
 
     listing = api.get(ROOT, {"path": f"{run_root}/a"}).json()
-    assert listing == {"files": [{"path": "b.txt", "is_dir": False, "file_size": "5"},
-                                 {"path": "empty.txt", "is_dir": False}]}
+    assert listing == {
+        "files": [
+            {"path": "b.txt", "is_dir": False, "file_size": "5"},
+            {"path": "empty.txt", "is_dir": False},
+        ]
+    }
     assert api.get(ROOT, {"path": run_root}).json() == {"files": [{"path": "a", "is_dir": True}]}
     assert api.get(ROOT, {"path": f"{run_root}/missing"}).json() == {}
     other = Api(client, tenant.project, other_tenant.owner_token)

@@ -21,17 +21,26 @@ def test_client_artifact_round_trip_lands_in_the_candidate_package(mlflow_client
     run_id = run.info.run_id
     src = tmp_path / "src"
     (src / "a" / "b").mkdir(parents=True)
-    files = {"top.txt": b"top\n", "a/mid.json": b'{"k": [1, 2, 3]}', "a/b/deep.bin": os.urandom(300_000),
-             "a/b/empty.txt": b""}
+    files = {
+        "top.txt": b"top\n",
+        "a/mid.json": b'{"k": [1, 2, 3]}',
+        "a/b/deep.bin": os.urandom(300_000),
+        "a/b/empty.txt": b"",
+    }
     for rel, data in files.items():
         (src / rel).write_bytes(data)
     mlflow_client.log_artifacts(run_id, str(src), artifact_path="tree")
     mlflow_client.log_text(run_id, "hello\n", "notes/readme.txt")
 
     assert _listing(mlflow_client, run_id) == {"notes": (True, None), "tree": (True, None)}
-    assert _listing(mlflow_client, run_id, "tree/a") == {"tree/a/b": (True, None), "tree/a/mid.json": (False, 16)}
+    assert _listing(mlflow_client, run_id, "tree/a") == {
+        "tree/a/b": (True, None),
+        "tree/a/mid.json": (False, 16),
+    }
     assert _listing(mlflow_client, run_id, "tree/a/b") == {
-        "tree/a/b/deep.bin": (False, 300_000), "tree/a/b/empty.txt": (False, None)}
+        "tree/a/b/deep.bin": (False, 300_000),
+        "tree/a/b/empty.txt": (False, None),
+    }
     assert mlflow_client.list_artifacts(run_id, "no/such/dir") == []
 
     dst = tmp_path / "dst"
@@ -49,4 +58,6 @@ def test_client_artifact_round_trip_lands_in_the_candidate_package(mlflow_client
     assert deep.ingestion_status == IngestionStatus.READY and len(deep.sha256) == 64
 
     with pytest.raises(Exception, match="Failed to download|404"):
-        mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path="tree/missing.txt", dst_path=str(tmp_path / "x"))
+        mlflow.artifacts.download_artifacts(
+            run_id=run_id, artifact_path="tree/missing.txt", dst_path=str(tmp_path / "x")
+        )

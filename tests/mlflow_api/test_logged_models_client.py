@@ -18,8 +18,9 @@ def test_pyfunc_log_model_and_load_it_back_by_model_and_run_uri(mlflow_env, mlfl
     experiment_id = mlflow_client.create_experiment("logged-models")
     mlflow.set_experiment(experiment_id=experiment_id)
     with mlflow.start_run() as run:
-        info = mlflow.pyfunc.log_model(name="model", python_model=Doubler(), pip_requirements=["mlflow"],
-                                       params={"alpha": "0.5"})
+        info = mlflow.pyfunc.log_model(
+            name="model", python_model=Doubler(), pip_requirements=["mlflow"], params={"alpha": "0.5"}
+        )
     assert info.model_id.startswith("m-")
 
     model = mlflow.pyfunc.load_model(info.model_uri)
@@ -32,7 +33,10 @@ def test_pyfunc_log_model_and_load_it_back_by_model_and_run_uri(mlflow_env, mlfl
     assert got.artifact_location == f"mlflow-artifacts:/{experiment_id}/models/{info.model_id}/artifacts"
     found = mlflow_client.search_logged_models(experiment_ids=[experiment_id], filter_string="name = 'model'")
     assert [m.model_id for m in found] == [info.model_id]
-    assert mlflow_client.search_logged_models(experiment_ids=[experiment_id], filter_string="name = 'other'") == []
+    assert (
+        mlflow_client.search_logged_models(experiment_ids=[experiment_id], filter_string="name = 'other'")
+        == []
+    )
 
     stored = LoggedModel.objects.get(project=tenant.project)
     assert stored.package.package_type == PackageType.ML_MODEL
@@ -68,7 +72,9 @@ def test_metrics_logged_with_a_model_id_are_the_models_metrics(mlflow_env, mlflo
         mlflow.log_metrics({"f1": 0.5}, step=2, model_id=info.model_id, timestamp=999)
 
     got = mlflow_client.get_logged_model(info.model_id)
-    points = sorted((m.key, m.step, m.value, m.timestamp, m.dataset_name, m.run_id, m.model_id) for m in got.metrics)
+    points = sorted(
+        (m.key, m.step, m.value, m.timestamp, m.dataset_name, m.run_id, m.model_id) for m in got.metrics
+    )
     run_id = run.info.run_id
     assert points == [
         ("acc", 1, 0.9, 12345, "eval-set", run_id, info.model_id),
@@ -93,7 +99,11 @@ def test_metrics_logged_with_a_model_id_are_the_models_metrics(mlflow_env, mlflo
     assert search("metrics.acc < 0.5") == search("metrics.missing > 0") == []
     assert search("metrics.loss = 0.25 AND name = 'model'") == [info.model_id]
     on_eval = [{"dataset_name": "eval-set", "dataset_digest": dataset.digest}]
-    assert search("metrics.acc > 0.5", on_eval) == search(None, [{"dataset_name": "eval-set"}]) == [info.model_id]
+    assert (
+        search("metrics.acc > 0.5", on_eval)
+        == search(None, [{"dataset_name": "eval-set"}])
+        == [info.model_id]
+    )
     assert search("metrics.f1 > 0", on_eval) == search(None, [{"dataset_name": "other"}]) == []
 
 
@@ -106,12 +116,18 @@ def test_search_orders_models_by_their_latest_metric(mlflow_env, mlflow_client):
     mlflow.set_experiment(experiment_id=experiment_id)
     dataset = mlflow.data.from_pandas(pd.DataFrame({"a": [1, 2]}), name="eval-set")
     ids = []
-    for i, points in enumerate([[(0.9, 1, None), (0.2, 2, None)], [(0.5, 1, dataset)], [], [(0.7, 5, dataset)]]):
+    for i, points in enumerate(
+        [[(0.9, 1, None), (0.2, 2, None)], [(0.5, 1, dataset)], [], [(0.7, 5, dataset)]]
+    ):
         with mlflow.start_run():
-            info = mlflow.pyfunc.log_model(name=f"model{i}", python_model=Doubler(), pip_requirements=["mlflow"])
+            info = mlflow.pyfunc.log_model(
+                name=f"model{i}", python_model=Doubler(), pip_requirements=["mlflow"]
+            )
             ids.append(info.model_id)
             for value, ts, on in points:
-                mlflow.log_metric("acc", value, step=0, timestamp=1000 + ts, model_id=info.model_id, dataset=on)
+                mlflow.log_metric(
+                    "acc", value, step=0, timestamp=1000 + ts, model_id=info.model_id, dataset=on
+                )
 
     def order(**item):
         found = mlflow_client.search_logged_models(experiment_ids=[experiment_id], order_by=[item])

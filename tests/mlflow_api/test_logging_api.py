@@ -187,11 +187,17 @@ def test_the_same_point_logged_again_is_stored_once(api, tracking_run):
         assert api.post("api/2.0/mlflow/runs/log-metric", {"run_id": run_id, **point}).status_code == 200
     batch = [point, point, {**point, "value": 0.7}]
     assert api.post("api/2.0/mlflow/runs/log-batch", {"run_id": run_id, "metrics": batch}).status_code == 200
-    assert api.post(
-        "api/2.0/mlflow/runs/log-batch",
-        {"run_id": run_id, "metrics": batch, "params": [{"key": "p", "value": "1"}]},  # the general path
-    ).status_code == 200
+    assert (
+        api.post(
+            "api/2.0/mlflow/runs/log-batch",
+            {"run_id": run_id, "metrics": batch, "params": [{"key": "p", "value": "1"}]},  # the general path
+        ).status_code
+        == 200
+    )
     history = api.get("api/2.0/mlflow/metrics/get-history", {"run_id": run_id, "metric_key": "acc"}).json()
-    assert [(m["value"], m["timestamp"], m["step"]) for m in history["metrics"]] == [(0.5, 1000, 0), (0.7, 1000, 0)]
+    assert [(m["value"], m["timestamp"], m["step"]) for m in history["metrics"]] == [
+        (0.5, 1000, 0),
+        (0.7, 1000, 0),
+    ]
     run = api.get("api/2.0/mlflow/runs/get", {"run_id": run_id}).json()["run"]
     assert run["data"]["metrics"] == [{"key": "acc", "value": 0.7, "timestamp": 1000, "step": 0}]

@@ -69,9 +69,7 @@ B = "api/2.0/mlflow/metrics/get-history-bulk-interval"
 
 
 def _bulk(api, run_ids, **params):
-    return api.client.get(
-        api.base + B, {"run_ids": run_ids, "metric_key": "m", **params}, **api.headers
-    )
+    return api.client.get(api.base + B, {"run_ids": run_ids, "metric_key": "m", **params}, **api.headers)
 
 
 @pytest.mark.smoke
@@ -88,7 +86,9 @@ def test_bulk_interval_samples_like_mlflows_sql_store(read_api, tracking_exp, tr
     foreign = candidate_create(experiment=foreign_exp, name="theirs")
     candidate_log_batch(candidate=foreign, metrics=[("m", 1.0, 1, 1)])
 
-    body = _bulk(read_api, [tracking_run.run_id, short.run_id, foreign.run_id, "f" * 32], max_results=3).json()
+    body = _bulk(
+        read_api, [tracking_run.run_id, short.run_id, foreign.run_id, "f" * 32], max_results=3
+    ).json()
     mine = [m for m in body["metrics"] if m["run_id"] == tracking_run.run_id]
     assert [m["step"] for m in mine] == [0, 4, 9]  # buckets of 4, 3, 3 rows; the last replaces step 7
     assert mine[0] == {"key": "m", "value": 0.0, "timestamp": 1000, "step": 0, "run_id": tracking_run.run_id}

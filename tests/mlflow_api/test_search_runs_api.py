@@ -79,7 +79,9 @@ def test_search_page_json_matches_the_run_serializer(read_api, tracking_exp):
     from candidates.services import candidate_inputs_log, candidate_update
 
     if connection.vendor != "postgresql":
-        pytest.skip("the database-built page is PostgreSQL's (SQLite serializes in Python, and stores no NaN)")
+        pytest.skip(
+            "the database-built page is PostgreSQL's (SQLite serializes in Python, and stores no NaN)"
+        )
     from mlflow_api.serializers import run_json
 
     odd = candidate_create(experiment=tracking_exp, name='quote " and </script>', start_time=5)
@@ -105,10 +107,19 @@ def test_search_page_json_matches_the_run_serializer(read_api, tracking_exp):
 
     found = read_api.post(S, {"experiment_ids": [str(tracking_exp.iid)]}).json()["runs"]
     expected = [
-        json.loads(json.dumps(run_json(candidate_get_for_project(project=c.project, run_id=c.run_id, with_data=True))))
+        json.loads(
+            json.dumps(
+                run_json(candidate_get_for_project(project=c.project, run_id=c.run_id, with_data=True))
+            )
+        )
         for c in (odd, finished, bare)
     ]
     assert found == expected
     assert "end_time" not in found[0]["info"] and found[1]["info"]["end_time"] == 99
     values = {m["key"]: m["value"] for m in found[0]["data"]["metrics"]}
-    assert (values["nan"], values["inf"], values["ninf"], values["third"]) == ("NaN", "Infinity", "-Infinity", 1 / 3)
+    assert (values["nan"], values["inf"], values["ninf"], values["third"]) == (
+        "NaN",
+        "Infinity",
+        "-Infinity",
+        1 / 3,
+    )

@@ -10,7 +10,10 @@ def artifacts_dir(settings, tmp_path):
     location = tmp_path / "packages"
     settings.STORAGES = {
         **settings.STORAGES,
-        "artifacts": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(location)}},
+        "artifacts": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(location)},
+        },
     }
     storages._storages.pop("artifacts", None)
     yield location
@@ -18,4 +21,8 @@ def artifacts_dir(settings, tmp_path):
 
 
 def stored_objects(location) -> list[str]:
-    return sorted(str(p.relative_to(location)) for p in location.rglob("*") if p.is_file()) if location.exists() else []
+    return (
+        sorted(str(p.relative_to(location)) for p in location.rglob("*") if p.is_file())
+        if location.exists()
+        else []
+    )

@@ -21,13 +21,17 @@ def schema(client):
 
 
 def conforms(schema, instance, name):
-    jsonschema.validate(instance, {**schema, "$ref": f"#/components/schemas/{name}"},
-                        cls=jsonschema.Draft202012Validator)
+    jsonschema.validate(
+        instance, {**schema, "$ref": f"#/components/schemas/{name}"}, cls=jsonschema.Draft202012Validator
+    )
 
 
 def conforms_list(schema, instance, name):
-    jsonschema.validate(instance, {**schema, "type": "array", "items": {"$ref": f"#/components/schemas/{name}"}},
-                        cls=jsonschema.Draft202012Validator)
+    jsonschema.validate(
+        instance,
+        {**schema, "type": "array", "items": {"$ref": f"#/components/schemas/{name}"}},
+        cls=jsonschema.Draft202012Validator,
+    )
 
 
 def url(project, rest=""):
@@ -35,8 +39,13 @@ def url(project, rest=""):
 
 
 def put(client, project, path, data, token, **extra):
-    return client.put(url(project, f"/generic/{path}"), data, content_type="application/octet-stream",
-                      HTTP_AUTHORIZATION=f"Bearer {token}", **extra)
+    return client.put(
+        url(project, f"/generic/{path}"),
+        data,
+        content_type="application/octet-stream",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        **extra,
+    )
 
 
 def auth(token):
@@ -61,15 +70,24 @@ def test_upload_download_list_and_delete_round_trip(client, tenant, schema, arti
     assert got["Content-Length"] == str(len(data)) and got["Accept-Ranges"] == "bytes"
     assert got["Content-Disposition"] == 'attachment; filename="data.bin"'
 
-    part = client.get(url(tenant.project, "/generic/mypkg/1.0.0/dir/sub/data.bin"), HTTP_RANGE="bytes=10-19",
-                      **auth(tenant.read_token))
+    part = client.get(
+        url(tenant.project, "/generic/mypkg/1.0.0/dir/sub/data.bin"),
+        HTTP_RANGE="bytes=10-19",
+        **auth(tenant.read_token),
+    )
     assert part.status_code == 206 and b"".join(part.streaming_content) == data[10:20]
     assert part["Content-Range"] == f"bytes 10-19/{len(data)}" and part["Content-Length"] == "10"
-    tail = client.get(url(tenant.project, "/generic/mypkg/1.0.0/dir/sub/data.bin"), HTTP_RANGE="bytes=-5",
-                      **auth(tenant.read_token))
+    tail = client.get(
+        url(tenant.project, "/generic/mypkg/1.0.0/dir/sub/data.bin"),
+        HTTP_RANGE="bytes=-5",
+        **auth(tenant.read_token),
+    )
     assert b"".join(tail.streaming_content) == data[-5:]
-    beyond = client.get(url(tenant.project, "/generic/mypkg/1.0.0/dir/sub/data.bin"),
-                        HTTP_RANGE=f"bytes={len(data)}-", **auth(tenant.read_token))
+    beyond = client.get(
+        url(tenant.project, "/generic/mypkg/1.0.0/dir/sub/data.bin"),
+        HTTP_RANGE=f"bytes={len(data)}-",
+        **auth(tenant.read_token),
+    )
     assert beyond.status_code == 416 and beyond["Content-Range"] == f"bytes */{len(data)}"
 
     put(client, tenant.project, "mypkg/1.0.0/readme.txt", b"hi\n", tenant.write_token)
@@ -77,16 +95,23 @@ def test_upload_download_list_and_delete_round_trip(client, tenant, schema, arti
     assert listed.status_code == 200
     conforms_list(schema, listed.json(), "Package")
     assert [(p["name"], p["version"], p["file_count"], p["size"]) for p in listed.json()] == [
-        ("mypkg", "1.0.0", 2, len(data) + 3)]
+        ("mypkg", "1.0.0", 2, len(data) + 3)
+    ]
     package_id = listed.json()[0]["id"]
     files = client.get(url(tenant.project, f"/{package_id}/package_files"), **auth(tenant.read_token))
     conforms_list(schema, files.json(), "PackageFile")
     assert [f["path"] for f in files.json()] == ["dir/sub/data.bin", "readme.txt"]
-    conforms(schema, client.get(url(tenant.project, f"/{package_id}"), **auth(tenant.read_token)).json(), "Package")
+    conforms(
+        schema, client.get(url(tenant.project, f"/{package_id}"), **auth(tenant.read_token)).json(), "Package"
+    )
 
     file_id = files.json()[1]["id"]
-    assert client.delete(url(tenant.project, f"/{package_id}/package_files/{file_id}"),
-                         **auth(tenant.owner_token)).status_code == 204
+    assert (
+        client.delete(
+            url(tenant.project, f"/{package_id}/package_files/{file_id}"), **auth(tenant.owner_token)
+        ).status_code
+        == 204
+    )
     assert len(stored_objects(artifacts_dir)) == 1
     assert client.delete(url(tenant.project, f"/{package_id}"), **auth(tenant.owner_token)).status_code == 204
     assert not Package.objects.filter(pk=package_id).exists()
@@ -104,10 +129,20 @@ def test_replacing_a_file_swaps_the_object_and_removes_the_old_one(client, tenan
 
 
 @pytest.mark.smoke
-@pytest.mark.parametrize("path", [
-    "pkg/1.0/../etc/passwd", "pkg/1.0/a/%2e%2e/b", "pkg/1.0/a%5Cb.txt", "pkg/1.0/a%00b", "pkg/1.0//abs.txt",
-    "bad%20name/1.0/f.txt", "pkg/1..0/f.txt", "pk..g/1.0/f.txt", "pkg/1.0/./f.txt",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "pkg/1.0/../etc/passwd",
+        "pkg/1.0/a/%2e%2e/b",
+        "pkg/1.0/a%5Cb.txt",
+        "pkg/1.0/a%00b",
+        "pkg/1.0//abs.txt",
+        "bad%20name/1.0/f.txt",
+        "pkg/1..0/f.txt",
+        "pk..g/1.0/f.txt",
+        "pkg/1.0/./f.txt",
+    ],
+)
 def test_invalid_names_versions_and_paths_are_refused(client, tenant, path, artifacts_dir):
     response = put(client, tenant.project, path, b"x", tenant.write_token)
     assert response.status_code == 400, (path, response.content)
@@ -134,15 +169,23 @@ def test_refusals_by_token_role_and_project(client, tenant, other_tenant):
     package = Package.objects.get(project=project)
     assert client.get(url(project), **auth(other_tenant.owner_token)).status_code == 404
     assert client.get(url(project, "/generic/p/1/f"), **auth(other_tenant.owner_token)).status_code == 404
-    assert client.get(url(other_tenant.project, "/generic/p/1/f"), **auth(other_tenant.owner_token)).status_code == 404
-    assert client.get(url(other_tenant.project, f"/{package.pk}/package_files"),
-                      **auth(other_tenant.owner_token)).status_code == 404
+    assert (
+        client.get(url(other_tenant.project, "/generic/p/1/f"), **auth(other_tenant.owner_token)).status_code
+        == 404
+    )
+    assert (
+        client.get(
+            url(other_tenant.project, f"/{package.pk}/package_files"), **auth(other_tenant.owner_token)
+        ).status_code
+        == 404
+    )
     # Deleting needs a maintainer: the developer is refused.
     denied = client.delete(url(project, f"/{package.pk}"), **auth(tenant.write_token))
     assert denied.status_code == 403 and "maintainer" in denied.json()["message"]
     assert client.get(url(project, "/generic/p/1/missing"), **auth(tenant.read_token)).status_code == 404
     assert client.get(url(project, "/generic/nope/1/f"), **auth(tenant.read_token)).json()["message"] == (
-        "404 Package Not Found")
+        "404 Package Not Found"
+    )
 
 
 def test_list_is_paginated_and_filtered(client, tenant, django_assert_max_num_queries):
@@ -155,7 +198,9 @@ def test_list_is_paginated_and_filtered(client, tenant, django_assert_max_num_qu
     assert len(page.json()) == 2
     filtered = client.get(url(tenant.project), {"package_name": "beta"}, **auth(tenant.read_token))
     assert [p["name"] for p in filtered.json()] == ["beta"]
-    assert client.get(url(tenant.project), {"package_type": "npm"}, **auth(tenant.read_token)).status_code == 400
+    assert (
+        client.get(url(tenant.project), {"package_type": "npm"}, **auth(tenant.read_token)).status_code == 400
+    )
 
 
 def test_a_body_cut_short_by_a_dropped_client_is_not_stored(live_server, tenant, artifacts_dir):

@@ -65,16 +65,22 @@ def test_analyse_text_json_image_and_mlmodel():
 
 
 @pytest.mark.smoke
-def test_ingestion_is_idempotent_and_a_broken_image_does_not_fail_it(db, tenant, django_capture_on_commit_callbacks):
+def test_ingestion_is_idempotent_and_a_broken_image_does_not_fail_it(
+    db, tenant, django_capture_on_commit_callbacks
+):
     package = services.package_get_or_create(project=tenant.project, name="p", version="1")
     with django_capture_on_commit_callbacks(execute=False):  # leave the files pending
         good = services.package_file_upload(package=package, path="a/MLmodel", stream=io.BytesIO(MLMODEL))
-        broken = services.package_file_upload(package=package, path="b.png", stream=io.BytesIO(b"\x89PNG\r\n\x1a\nxx"))
+        broken = services.package_file_upload(
+            package=package, path="b.png", stream=io.BytesIO(b"\x89PNG\r\n\x1a\nxx")
+        )
     assert good.ingestion_status == IngestionStatus.PENDING
     first = services.package_file_ingest(file_id=good.pk)
     again = services.package_file_ingest(file_id=good.pk)
     assert (first.sha256, first.metadata) == (again.sha256, again.metadata)
-    assert again.ingestion_status == IngestionStatus.READY and "sklearn" in again.metadata["mlmodel"]["flavors"]
+    assert (
+        again.ingestion_status == IngestionStatus.READY and "sklearn" in again.metadata["mlmodel"]["flavors"]
+    )
     assert services.package_file_ingest(file_id=broken.pk).thumbnail is None
     assert services.package_file_ingest(file_id=999_999) is None
 

@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("ASSAY_ARTIFACTS_TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
 
 pytestmark = pytest.mark.skipif(
-    not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="the worker needs a shared PostgreSQL"
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="the worker needs a shared PostgreSQL",
 )
 
 
@@ -52,9 +53,30 @@ def worker(django_db_setup, django_db_blocker, tmp_path_factory):
         "MEDIA_ROOT": str(media),
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "artifacts", "-c", "1", "-l", "INFO",
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"artifacts-{uuid.uuid4().hex[:8]}@%h"],
-        cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            "artifacts",
+            "-c",
+            "1",
+            "-l",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-n",
+            f"artifacts-{uuid.uuid4().hex[:8]}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 60
     while b" ready." not in log.read_bytes():
@@ -79,8 +101,10 @@ def shared_storage(settings, worker):
     media, _ = worker
     settings.STORAGES = {
         **settings.STORAGES,
-        "artifacts": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                      "OPTIONS": {"location": str(media / "packages")}},
+        "artifacts": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(media / "packages")},
+        },
     }
     storages._storages.pop("artifacts", None)
     yield
@@ -104,8 +128,12 @@ def png() -> bytes:
 
 
 def put(client, tenant, path, data):
-    return client.put(f"/api/v4/projects/{tenant.project.pk}/packages/generic/{path}", data,
-                      content_type="application/octet-stream", HTTP_PRIVATE_TOKEN=tenant.write_token)
+    return client.put(
+        f"/api/v4/projects/{tenant.project.pk}/packages/generic/{path}",
+        data,
+        content_type="application/octet-stream",
+        HTTP_PRIVATE_TOKEN=tenant.write_token,
+    )
 
 
 def test_worker_ingests_uploads_and_the_sweep_recovers_files_uploaded_while_the_broker_was_down(

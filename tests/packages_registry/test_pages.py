@@ -50,7 +50,9 @@ def test_package_page_shows_tree_previews_thumbnails_and_serves_downloads(
     upload(package, "plots/curve.png", png())
     upload(package, "notes/readme.txt", b"hello preview\n")
     client.force_login(tenant.reporter)
-    with django_assert_max_num_queries(9):  # session, user, project, role, package, count, files, candidate link
+    with django_assert_max_num_queries(
+        9
+    ):  # session, user, project, role, package, count, files, candidate link
         page = client.get(package_url(package=package))
     text = page.content.decode()
     assert page.status_code == 200

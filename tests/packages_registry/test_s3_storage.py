@@ -29,8 +29,9 @@ def s3_endpoint(tmp_path_factory):
     port = free_port()
     log = tmp_path_factory.mktemp("moto") / "moto.log"
     moto = Path(sys.executable).with_name("moto_server")
-    process = subprocess.Popen([str(moto), "-H", "127.0.0.1", "-p", str(port)], stdout=log.open("wb"),
-                               stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [str(moto), "-H", "127.0.0.1", "-p", str(port)], stdout=log.open("wb"), stderr=subprocess.STDOUT
+    )
     endpoint = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -49,16 +50,29 @@ def s3_endpoint(tmp_path_factory):
 @pytest.fixture
 def s3(settings, s3_endpoint):
     os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
-    client = boto3.client("s3", endpoint_url=s3_endpoint, aws_access_key_id="test", aws_secret_access_key="test",
-                          region_name="us-east-1")
+    client = boto3.client(
+        "s3",
+        endpoint_url=s3_endpoint,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        region_name="us-east-1",
+    )
     client.create_bucket(Bucket=BUCKET)
     settings.STORAGES = {
         **settings.STORAGES,
         "artifacts": {
             "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {"bucket_name": BUCKET, "endpoint_url": s3_endpoint, "access_key": "test",
-                        "secret_key": "test", "region_name": "us-east-1", "location": "assay",
-                        "file_overwrite": True, "default_acl": None, "querystring_auth": False},
+            "OPTIONS": {
+                "bucket_name": BUCKET,
+                "endpoint_url": s3_endpoint,
+                "access_key": "test",
+                "secret_key": "test",
+                "region_name": "us-east-1",
+                "location": "assay",
+                "file_overwrite": True,
+                "default_acl": None,
+                "querystring_auth": False,
+            },
         },
     }
     storages._storages.pop("artifacts", None)
@@ -74,8 +88,9 @@ def test_upload_download_range_and_delete_on_s3(client, tenant, s3):
     data = os.urandom(3 * 1024 * 1024 + 11)  # several 1 MB read chunks, not a multiple of them
     headers = {"HTTP_PRIVATE_TOKEN": tenant.write_token}
     base = f"/api/v4/projects/{tenant.project.pk}/packages"
-    response = client.put(f"{base}/generic/s3pkg/1.0/nested/blob.bin", data,
-                          content_type="application/octet-stream", **headers)
+    response = client.put(
+        f"{base}/generic/s3pkg/1.0/nested/blob.bin", data, content_type="application/octet-stream", **headers
+    )
     assert response.status_code == 201, response.content
     stored = PackageFile.objects.get(path="nested/blob.bin")
     assert keys(s3) == [f"assay/{stored.storage_key}"]
@@ -84,7 +99,9 @@ def test_upload_download_range_and_delete_on_s3(client, tenant, s3):
 
     full = client.get(f"{base}/generic/s3pkg/1.0/nested/blob.bin", **headers)
     assert b"".join(full.streaming_content) == data
-    part = client.get(f"{base}/generic/s3pkg/1.0/nested/blob.bin", HTTP_RANGE="bytes=1048570-1048589", **headers)
+    part = client.get(
+        f"{base}/generic/s3pkg/1.0/nested/blob.bin", HTTP_RANGE="bytes=1048570-1048589", **headers
+    )
     assert part.status_code == 206 and b"".join(part.streaming_content) == data[1048570:1048590]
 
     owner = {"HTTP_PRIVATE_TOKEN": tenant.owner_token}

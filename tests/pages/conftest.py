@@ -43,11 +43,16 @@ def seed_experiment(project, *, name="exp", iid=None, user=None, candidates=3, s
             CandidateParam(candidate=c, name="opt", value="adam" if i % 2 else "sgd"),
             CandidateParam(candidate=c, name="seed", value="7"),
         ]
-        for name, f in (("loss", lambda s, i=i: 1.0 / (1 + s + i)), ("acc", lambda s, i=i: 0.5 + 0.001 * (s + i))):
+        for name, f in (
+            ("loss", lambda s, i=i: 1.0 / (1 + s + i)),
+            ("acc", lambda s, i=i: 0.5 + 0.001 * (s + i)),
+        ):
             for s in range(steps):
                 history.append(CandidateMetric(candidate=c, name=name, value=f(s), step=s, timestamp=T0 + s))
             latest.append(
-                CandidateLatestMetric(candidate=c, name=name, value=f(steps - 1), step=steps - 1, timestamp=T0)
+                CandidateLatestMetric(
+                    candidate=c, name=name, value=f(steps - 1), step=steps - 1, timestamp=T0
+                )
             )
     CandidateParam.objects.bulk_create(params)
     CandidateMetric.objects.bulk_create(history, batch_size=5000)

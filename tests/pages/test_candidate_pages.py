@@ -23,7 +23,15 @@ def test_candidate_page_shows_everything_with_a_fixed_query_count(
     assert [n for n, _ in d.metadata] == ["note", "team"]
     assert d.system_metadata == [("mlflow.source.name", "train.py")]
     html = r.content.decode()
-    for text in (c.run_id, "run-001", "mnist", "lr", "0.01", f"ml_experiment_{exp.iid} version {c.iid}", "1m 05s"):
+    for text in (
+        c.run_id,
+        "run-001",
+        "mnist",
+        "lr",
+        "0.01",
+        f"ml_experiment_{exp.iid} version {c.iid}",
+        "1m 05s",
+    ):
         assert text in html
     assert XSS not in html and "&lt;/script&gt;" in html
 
@@ -83,7 +91,9 @@ def test_delete_rules_confirmation_and_soft_delete(tenant):
     assert Candidate.objects.filter(experiment=exp, lifecycle=Lifecycle.ACTIVE).count() == 4
     r = dev.post(url, {"c": ids, "confirm": "1"}, follow=True)
     assert "Deleted 2 candidates. 1 could not be deleted" in r.content.decode()
-    assert set(Candidate.objects.filter(experiment=exp, lifecycle=Lifecycle.ACTIVE).values_list("pk", flat=True)) == {
+    assert set(
+        Candidate.objects.filter(experiment=exp, lifecycle=Lifecycle.ACTIVE).values_list("pk", flat=True)
+    ) == {
         cands[2].pk,
         cands[3].pk,
     }

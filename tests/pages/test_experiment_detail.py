@@ -34,7 +34,10 @@ def test_sort_by_metric_param_and_attributes(owner_client, tenant):
     assert names(owner_client.get(url, {"sort": "metrics.loss", "dir": "asc"}))[0] == "run-004"
     assert names(owner_client.get(url, {"sort": "metrics.loss", "dir": "desc"}))[0] == "run-000"
     assert names(owner_client.get(url, {"sort": "params.lr", "dir": "desc"}))[0] == "run-004"
-    assert names(owner_client.get(url, {"sort": "attributes.name", "dir": "asc"}))[:2] == ["run-000", "run-001"]
+    assert names(owner_client.get(url, {"sort": "attributes.name", "dir": "asc"}))[:2] == [
+        "run-000",
+        "run-001",
+    ]
     assert names(owner_client.get(url))[0] == "run-004"  # newest first by default
     by_duration = names(owner_client.get(url, {"sort": "attributes.duration", "dir": "desc"}))
     assert by_duration[-1] == "run-000"  # still running: no duration, NULLs last
@@ -62,7 +65,10 @@ def test_keyset_pages_visit_every_candidate_once_forwards_and_backwards(owner_cl
     exp, cands = seed_experiment(tenant.project, candidates=47, steps=1)
     # 25 candidates have `rare` (ties included), 22 do not: pages cross from valued rows to NULL rows mid-page.
     CandidateLatestMetric.objects.bulk_create(
-        [CandidateLatestMetric(candidate=c, name="rare", value=i % 4, step=0, timestamp=0) for i, c in enumerate(cands[:25])]
+        [
+            CandidateLatestMetric(candidate=c, name="rare", value=i % 4, step=0, timestamp=0)
+            for i, c in enumerate(cands[:25])
+        ]
     )
     url = exp_url(tenant, exp)
     params = {"sort": sort, "dir": "asc", "per_page": 20}
@@ -94,7 +100,9 @@ def test_page_query_count_does_not_grow_with_candidates(owner_client, tenant, dj
             r = owner_client.get(exp_url(tenant, exp), query)
         assert r.status_code == 200
     with django_assert_max_num_queries(11):
-        owner_client.get(exp_url(tenant, big))  # default columns: one more small query, start_time is one walk
+        owner_client.get(
+            exp_url(tenant, big)
+        )  # default columns: one more small query, start_time is one walk
 
 
 def test_user_text_is_escaped(owner_client, tenant):
@@ -110,7 +118,12 @@ def test_csv_export_streams_the_filtered_sorted_view(owner_client, tenant):
     Candidate.objects.filter(experiment=exp, iid=2).update(name="=HYPERLINK(1)")
     r = owner_client.get(
         exp_url(tenant, exp, "candidates.csv"),
-        {"filter": "params.opt = 'adam'", "sort": "metrics.loss", "dir": "asc", "col": ["params.lr", "metrics.loss"]},
+        {
+            "filter": "params.opt = 'adam'",
+            "sort": "metrics.loss",
+            "dir": "asc",
+            "col": ["params.lr", "metrics.loss"],
+        },
     )
     assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(b"".join(r.streaming_content).decode())))

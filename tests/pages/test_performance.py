@@ -23,10 +23,14 @@ def test_performance_tab_summary_and_embedded_points(owner_client, tenant, djang
     assert points["metrics"] == ["acc", "loss"]
 
 
-def test_chart_data_endpoint_one_trace_per_candidate_of_the_view(owner_client, tenant, django_assert_max_num_queries):
+def test_chart_data_endpoint_one_trace_per_candidate_of_the_view(
+    owner_client, tenant, django_assert_max_num_queries
+):
     exp, cands = seed_experiment(tenant.project, candidates=12, steps=5)
     with django_assert_max_num_queries(8):
-        r = owner_client.get(exp_url(tenant, exp, "performance/data.json"), {"sort": "metrics.loss", "dir": "asc"})
+        r = owner_client.get(
+            exp_url(tenant, exp, "performance/data.json"), {"sort": "metrics.loss", "dir": "asc"}
+        )
     data = r.json()
     assert [c["name"] for c in data["candidates"]][:2] == ["run-011", "run-010"]
     assert len(data["candidates"]) == 10  # capped
@@ -49,7 +53,10 @@ def test_long_history_is_downsampled_keeping_extremes(tenant):
         batch_size=5000,
     )
     CandidateMetric.objects.bulk_create(
-        [CandidateMetric(candidate=cands[0], name="noise", value=float(s), step=s, timestamp=s) for s in range(10)]
+        [
+            CandidateMetric(candidate=cands[0], name="noise", value=float(s), step=s, timestamp=s)
+            for s in range(10)
+        ]
     )
     CandidateLatestMetric.objects.bulk_create(  # kept by the logging service in real use
         [
@@ -68,7 +75,10 @@ def test_long_history_is_downsampled_keeping_extremes(tenant):
 def test_full_history_downloads_as_csv_and_json(owner_client, tenant):
     exp, cands = seed_experiment(tenant.project, candidates=1, steps=1)
     CandidateMetric.objects.bulk_create(
-        [CandidateMetric(candidate=cands[0], name="m/x", value=s * 0.5, step=s, timestamp=s) for s in range(3000)]
+        [
+            CandidateMetric(candidate=cands[0], name="m/x", value=s * 0.5, step=s, timestamp=s)
+            for s in range(3000)
+        ]
         + [CandidateMetric(candidate=cands[0], name="m/x", value=float("nan"), step=3000, timestamp=1)]
     )
     base = f"/{tenant.project.path}/-/ml/candidates/{cands[0].pk}/"

@@ -30,7 +30,9 @@ def test_token_secret_is_not_stored(tenant):
 
 @pytest.mark.parametrize("header", ["bearer", "private-token"])
 def test_developer_token_can_write(tenant, header):
-    ctx = api_context_for_request(request_with(tenant.write_token, header), str(tenant.project.pk), write=True)
+    ctx = api_context_for_request(
+        request_with(tenant.write_token, header), str(tenant.project.pk), write=True
+    )
     assert ctx.project == tenant.project and ctx.role == Role.DEVELOPER and ctx.can_write
 
 
@@ -66,7 +68,9 @@ def test_other_tenant_gets_404(tenant, other_tenant):
 
 
 def test_read_only_token_cannot_write(tenant):
-    assert api_context_for_request(request_with(tenant.read_token), str(tenant.project.pk)).role == Role.REPORTER
+    assert (
+        api_context_for_request(request_with(tenant.read_token), str(tenant.project.pk)).role == Role.REPORTER
+    )
     with pytest.raises(Forbidden):
         api_context_for_request(request_with(tenant.read_token), str(tenant.project.pk), write=True)
 

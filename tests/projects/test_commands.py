@@ -26,7 +26,9 @@ def test_createproject_is_idempotent():
 
 def test_createtoken_prints_only_the_secret_and_adds_membership():
     run("createproject", "acc")
-    secret = run("createtoken", "--project", "acc", "--user", "bob", "--role", "reporter", "--scopes", "read_api")
+    secret = run(
+        "createtoken", "--project", "acc", "--user", "bob", "--role", "reporter", "--scopes", "read_api"
+    )
     assert "\n" not in secret and secret.startswith("asy-")
     token = AccessToken.objects.get(digest=token_digest(secret))
     assert token.scopes == "read_api" and token.user.username == "bob"

@@ -10,8 +10,12 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--enqueue", action="store_true", help="queue the files instead of ingesting here")
-        parser.add_argument("--older-than", type=int, default=0, help="only files pending for this many seconds")
+        parser.add_argument(
+            "--enqueue", action="store_true", help="queue the files instead of ingesting here"
+        )
+        parser.add_argument(
+            "--older-than", type=int, default=0, help="only files pending for this many seconds"
+        )
         parser.add_argument("--limit", type=int, default=1000)
 
     def handle(self, *args, enqueue, older_than, limit, **options):

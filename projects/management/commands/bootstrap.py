@@ -35,7 +35,10 @@ class Command(BaseCommand):
         # The secret is never stored in the database; the demo keeps its copy in a file beside the SQLite db.
         token_file = settings.DATA_DIR / TOKEN_FILE_NAME
         secret = token_file.read_text().strip() if token_file.exists() else ""
-        if not secret or not AccessToken.objects.filter(digest=token_digest(secret), revoked_at__isnull=True).exists():
+        if (
+            not secret
+            or not AccessToken.objects.filter(digest=token_digest(secret), revoked_at__isnull=True).exists()
+        ):
             _, secret = access_token_create(user=admin, name="demo")
             settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
             token_file.write_text(secret)
