@@ -236,12 +236,32 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 600)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 540)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing happens inside upload requests, so it must fail fast when the broker is down (refused: one attempt,
+# no reconnect loop, which cost 6 s per upload) or hung (accepts TCP and never answers: every upload hung until
+# gunicorn killed the worker). A failed publish leaves the file pending for the sweep.
+CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECT_TIMEOUT", 1)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": env_int("CELERY_BROKER_CONNECT_TIMEOUT", 1),
+    # Also bounds the worker's BRPOP reads, so it must stay above kombu's brpop_timeout (1 s).
+    "socket_timeout": env_int("CELERY_BROKER_SOCKET_TIMEOUT", 3),
+    "max_retries": 0,  # connection attempts per publish after the first; the sweep is the retry
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
     # Redis: a worker looks for messages of dead workers (older than visibility_timeout) every interval*throttle s.
     "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
     "unacked_restore_throttle": env_int("CELERY_UNACKED_RESTORE_THROTTLE", 10),
 }
+# After a failed publish, this process stops trying the broker for uploads for this many seconds.
+ASSAY_BROKER_RETRY_AFTER = env_int("ASSAY_BROKER_RETRY_AFTER", 30)
+# Artifact ingestion: a worker consuming `artifacts` sweeps pending files when it starts (a worker killed whole
+# leaves its messages unacknowledged in Redis until the visibility timeout); beat sweeps every interval.
+ASSAY_INGEST_SWEEP_ON_START = env_bool("ASSAY_INGEST_SWEEP_ON_START", True)
+ASSAY_INGEST_SWEEP_INTERVAL = env_int("ASSAY_INGEST_SWEEP_INTERVAL", 300)
+# Fault drills and tests only: seconds each ingestion sleeps first, so a worker can be killed mid-ingestion.
+ASSAY_INGEST_TEST_DELAY = env_int("ASSAY_INGEST_TEST_DELAY", 0)
+# Objects in artifact storage with no row (uploads killed mid-way, rows deleted by a cascade) are removed by
+# `collect_orphans` once older than this; abandoned S3 multipart uploads too.
+ASSAY_ORPHAN_MIN_AGE_HOURS = env_int("ASSAY_ORPHAN_MIN_AGE_HOURS", 24)
+ASSAY_ORPHAN_COLLECT_INTERVAL = env_int("ASSAY_ORPHAN_COLLECT_INTERVAL", 6 * 3600)
 # CI enrichment (ci_integration): retries with exponential backoff up to a maximum, and a periodic sweep that
 # enqueues records the broker never got.
 ASSAY_CI_MAX_RETRIES = env_int("ASSAY_CI_MAX_RETRIES", 8)

@@ -26,7 +26,7 @@ from projects.rest import (
 from . import selectors, services
 from .models import IngestionStatus, PackageStatus, PackageType
 from .responses import file_response
-from .services import FileTooLargeError
+from .services import FileTooLargeError, LengthRequiredError
 
 READ = (False, Role.REPORTER)
 UPLOAD = (True, Role.DEVELOPER)
@@ -105,6 +105,8 @@ def _errors(*codes: int) -> dict:
 def _packages_exception_handler(exc, context):
     if isinstance(exc, FileTooLargeError):
         return error_response(f"413 Request Entity Too Large: {exc.message}", 413)
+    if isinstance(exc, LengthRequiredError):
+        return error_response(f"411 {exc.message}", 411)
     return gitlab_exception_handler(exc, context)
 
 

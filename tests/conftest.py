@@ -47,6 +47,17 @@ def make_tenant(path: str) -> Tenant:
     )
 
 
+@pytest.fixture(autouse=True)
+def _broker_publish_resumed():
+    """A test that pointed uploads at a dead broker pauses publishing in this process (packages_registry's
+    `publish_pause`); the next test starts with the broker tried again."""
+    from packages_registry.services import publish_pause
+
+    publish_pause.clear()
+    yield
+    publish_pause.clear()
+
+
 @pytest.fixture
 def tenant(db) -> Tenant:
     return make_tenant("acme/vision")

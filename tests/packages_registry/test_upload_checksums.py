@@ -54,7 +54,9 @@ def test_upload_stores_checksums_at_once_and_ingestion_keeps_them(
     assert services.package_file_ingest(file_id=small.pk).preview_text == "hello"
 
     # A file stored before uploads hashed (no checksums yet) still gets the full pass.
-    PackageFile.objects.filter(pk=big.pk).update(sha256="", md5="", size=0)
+    PackageFile.objects.filter(pk=big.pk).update(
+        sha256="", md5="", size=0, ingestion_status=IngestionStatus.PENDING
+    )
     again = services.package_file_ingest(file_id=big.pk)
     assert (again.sha256, again.md5, again.size) == (*_hashes(BIG), len(BIG))
 
