@@ -72,7 +72,7 @@ MIDDLEWARE = [
     "config.errors.NulRefusalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "config.csp.PageCSPMiddleware",  # django-csp; the APIs skip it (config/csp.py)
     # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
