@@ -7,13 +7,12 @@ epoch), metadata as kind `tag`.
 """
 
 from collections.abc import Collection, Sequence
-from datetime import UTC, datetime
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from projects.errors import InvalidValueError, NotFoundError
 from projects.models import Project
-from projects.querying import LIST_OPS, Comparison, NextPage, OrderKey, value_condition
+from projects.querying import LIST_OPS, Comparison, NextPage, OrderKey, ms_to_datetime, value_condition
 
 from .models import Experiment, ExperimentMetadata, Lifecycle
 
@@ -51,10 +50,6 @@ def experiment_get_by_name(*, project: Project, name: str) -> Experiment:
     return experiment
 
 
-def _ms_to_datetime(value: float) -> datetime:
-    return datetime.fromtimestamp(value / 1000, tz=UTC)
-
-
 def experiment_filter_q(comparisons: Sequence[Comparison]) -> Q:
     q = Q()
     for comparison in comparisons:
@@ -70,7 +65,7 @@ def experiment_filter_q(comparisons: Sequence[Comparison]) -> Q:
         elif comparison.kind != "attribute" or key not in _FIELDS:
             raise InvalidValueError(f"Invalid experiment search key '{key}'")
         elif key in _TIMES:
-            q &= value_condition(key, op, _ms_to_datetime(value))
+            q &= value_condition(key, op, ms_to_datetime(value))
         elif key == "iid":
             values = value if op in LIST_OPS else (value,)
             # An id is ASCII digits that fit in bigint: str.isdigit() alone also passes '²' and 5,000 digits.

@@ -4,7 +4,6 @@ MLmodel file's ingestion metadata."""
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -12,7 +11,7 @@ from django.utils import timezone
 
 from projects.errors import InvalidValueError, NotFoundError
 from projects.models import Project
-from projects.querying import LIST_OPS, Comparison, NextPage, OrderKey, value_condition
+from projects.querying import LIST_OPS, Comparison, NextPage, OrderKey, ms_to_datetime, value_condition
 
 from .models import (
     LoggedModel,
@@ -262,7 +261,7 @@ def _logged_model_q(comparison: Comparison, on_datasets: Q | None) -> Q:
         condition = Q(**{f"{_FIELDS[key]}__in": _ids(values, logged_model=key == "eid")})
         return ~condition if op in ("!=", "NOT IN") else condition
     if key in ("created_at", "updated_at"):
-        value = datetime.fromtimestamp(value / 1000, tz=UTC)
+        value = ms_to_datetime(value)
     return value_condition(_FIELDS[key], op, value)
 
 

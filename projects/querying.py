@@ -11,9 +11,12 @@ into these (mlflow_api/search_grammar.py); the dashboard's filter box goes throu
 """
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import CharField, Lookup, Q, TextField
+
+from .errors import InvalidValueError
 
 NUMERIC_OPS = frozenset({"=", "!=", ">", ">=", "<", "<="})
 STRING_OPS = frozenset({"=", "!=", "LIKE", "ILIKE"})
@@ -92,3 +95,12 @@ class NextPage:
 
     offset: int = 0
     after: tuple | None = None
+
+
+def ms_to_datetime(value) -> datetime:
+    """A filter's epoch milliseconds as an aware datetime; a number outside the years 1-9999 (or not a number) is
+    an InvalidValueError, not the OverflowError/ValueError Python raises."""
+    try:
+        return datetime.fromtimestamp(float(value) / 1000, tz=UTC)
+    except (OverflowError, OSError, ValueError, TypeError) as exc:
+        raise InvalidValueError(f"Invalid timestamp in search filter: {value!r}") from exc
