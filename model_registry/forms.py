@@ -3,7 +3,7 @@
 from django import forms
 
 from .models import Model
-from .services import SEMVER_RE
+from .semver import SEMVER_RE
 
 
 class PromoteForm(forms.Form):

@@ -13,6 +13,7 @@ from projects.models import Project
 from projects.querying import Comparison, NextPage, OrderKey, value_condition
 
 from .models import Model, ModelAlias, ModelMetadata, ModelVersion, ModelVersionMetadata, Stage
+from .semver import semver_next
 
 # --------------------------------------------------------------------------- single objects
 
@@ -276,8 +277,6 @@ def candidate_lineage(*, candidate: Candidate | None) -> dict:
 
 def semver_suggestions(*, models: list[Model]) -> dict[str, str]:
     """model pk (as a string, for the form) → the SemVer its next version would get, in one query."""
-    from .services import semver_next
-
     semvers: dict[int, list[str]] = {m.pk: [] for m in models}
     for model_id, semver in ModelVersion.objects.filter(model__in=models).values_list("model_id", "semver"):
         semvers[model_id].append(semver)
