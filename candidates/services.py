@@ -18,7 +18,6 @@ from django.utils import timezone
 
 from ci_integration.services import ci_link_candidate_from_metadata
 from experiments.models import Experiment, Lifecycle
-from packages_registry.logged_models import logged_model_metrics_log
 from projects.db import hot_cursor
 from projects.errors import InvalidStateError, InvalidValueError, NotFoundError
 from projects.mlflow_data import LOG_MODEL_HISTORY_TAG, RUN_NAME_TAG
@@ -243,22 +242,18 @@ def candidate_log_batch_for_run(
     metrics: Sequence[tuple[str, float, int, int]] = (),
     params: Sequence[tuple[str, str]] = (),
     tags: Sequence[tuple[str, str]] = (),
-    model_metrics: Sequence[tuple] = (),
-) -> None:
-    """log-metric and log-batch by MLflow run id, with candidate_log_batch's behaviour and errors.
+) -> int:
+    """log-metric and log-batch by MLflow run id, with candidate_log_batch's behaviour and errors; the
+    candidate's id.
 
     Metrics alone (the clients' hottest write) take `_metrics_log_for_run`: one statement after
-    authentication. `model_metrics` are the points logged with a model id (MLflow 3), recorded as that model's
-    metrics too (packages_registry.logged_models.logged_model_metrics_log's rows).
+    authentication.
     """
     if metrics and not params and not tags:
-        candidate_id = _metrics_log_for_run(project=project, run_id=run_id, metrics=metrics)
-    else:
-        candidate = candidate_get_for_project(project=project, run_id=run_id)
-        candidate_log_batch(candidate=candidate, metrics=metrics, params=params, tags=tags)
-        candidate_id = candidate.pk
-    if model_metrics:
-        logged_model_metrics_log(project=project, candidate_id=candidate_id, metrics=model_metrics)
+        return _metrics_log_for_run(project=project, run_id=run_id, metrics=metrics)
+    candidate = candidate_get_for_project(project=project, run_id=run_id)
+    candidate_log_batch(candidate=candidate, metrics=metrics, params=params, tags=tags)
+    return candidate.pk
 
 
 def _metrics_log_for_run(*, project, run_id: str, metrics: Sequence[tuple[str, float, int, int]]) -> int:
