@@ -14,7 +14,7 @@ from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_POST
 
 from candidates.bulk import candidate_can_delete, candidate_delete_many
-from candidates.charts import finite_or_none, metric_series
+from candidates.metrics.charts import finite_or_none, metric_series
 from candidates.page_selectors import COMPARE_MAX, candidate_compare, candidates_live
 from candidates.table import (
     PAGE_SIZES,
