@@ -20,6 +20,7 @@ from collections.abc import Collection, Sequence
 
 from django.db.models import Exists, ExpressionWrapper, F, FloatField, OuterRef, Q, QuerySet, Subquery, Value
 
+from experiments.models import Experiment
 from projects.errors import InvalidValueError
 from projects.mlflow_data import artifact_uri_run_hex
 from projects.models import Project
@@ -134,8 +135,6 @@ def _search_page(
     fields: Sequence[str] | None = None,
 ) -> tuple[list[Candidate], NextPage | None]:
     """One page of candidates (only `fields` loaded when given) and where the next one starts."""
-    from experiments.models import Experiment
-
     experiments = Experiment.objects.filter(project=project, iid__in=list(experiment_iids)).values("pk")
     queryset = Candidate.objects.filter(project=project, experiment_id__in=experiments)
     if lifecycles is not None:
@@ -171,8 +170,6 @@ def candidate_search(
     after: tuple[int | None, uuid.UUID] | None = None,
 ) -> tuple[list[Candidate], NextPage | None]:
     """One page of the project's candidates, each with `candidate.data` and its experiment (see the module)."""
-    from experiments.models import Experiment
-
     page, next_page = _search_page(
         project=project, experiment_iids=experiment_iids, comparisons=comparisons, order=order,
         lifecycles=lifecycles, limit=limit, offset=offset, after=after,

@@ -5,7 +5,6 @@ keys up to 250 characters of `[/\\w.\\- :]`, param values truncated to 6000 char
 """
 
 import json
-import math
 import posixpath
 import random
 import re
@@ -18,18 +17,16 @@ from django.utils import timezone
 
 from ci_integration.services import ci_link_candidate_from_metadata
 from experiments.models import Experiment, Lifecycle
-from packages_registry.logged_models import logged_model_metrics_log
 from projects.db import hot_cursor
 from projects.errors import InvalidStateError, InvalidValueError, NotFoundError
 from projects.mlflow_data import LOG_MODEL_HISTORY_TAG, RUN_NAME_TAG
 from projects.services import internal_id_next
 
+from .metrics.services import PG_CHUNK, metrics_write, metrics_write_ctes, metrics_write_one_statement
 from .models import (
     Candidate,
     CandidateInput,
-    CandidateLatestMetric,
     CandidateMetadata,
-    CandidateMetric,
     CandidateParam,
     Status,
 )
@@ -102,11 +99,6 @@ def _active_check(candidate: Candidate) -> None:
         raise InvalidValueError(
             f"The run {candidate.run_id} must be in the 'active' state. Current state is {candidate.lifecycle}."
         )
-
-
-def _sort_value(value: float) -> float:
-    # MLflow stores NaN as 0 (with an is_nan flag) and compares that 0 when choosing the latest value.
-    return 0.0 if math.isnan(value) else value
 
 
 # ---------------------------------------------------------------- candidates
@@ -218,14 +210,13 @@ def candidate_log_batch(
     if metrics and not params and not pairs and len(metrics) <= PG_CHUNK:
         # The hot path (log_metric, metric-only log_batch): history and latest values in one statement, which
         # PostgreSQL runs atomically on its own: no BEGIN/COMMIT round trips.
-        _metrics_write_one_statement(candidate.pk, metrics)
+        metrics_write_one_statement(candidate.pk, metrics)
         return
     with transaction.atomic():
         if params:
             _params_insert(candidate, params)
         if metrics:
-            _metrics_insert(candidate.pk, metrics)
-            _latest_metrics_upsert(candidate.pk, metrics)
+            metrics_write(candidate.pk, metrics)
         if pairs:
             _metadata_upsert(candidate, pairs)
     if pairs:
@@ -243,22 +234,18 @@ def candidate_log_batch_for_run(
     metrics: Sequence[tuple[str, float, int, int]] = (),
     params: Sequence[tuple[str, str]] = (),
     tags: Sequence[tuple[str, str]] = (),
-    model_metrics: Sequence[tuple] = (),
-) -> None:
-    """log-metric and log-batch by MLflow run id, with candidate_log_batch's behaviour and errors.
+) -> int:
+    """log-metric and log-batch by MLflow run id, with candidate_log_batch's behaviour and errors; the
+    candidate's id.
 
     Metrics alone (the clients' hottest write) take `_metrics_log_for_run`: one statement after
-    authentication. `model_metrics` are the points logged with a model id (MLflow 3), recorded as that model's
-    metrics too (packages_registry.logged_models.logged_model_metrics_log's rows).
+    authentication.
     """
     if metrics and not params and not tags:
-        candidate_id = _metrics_log_for_run(project=project, run_id=run_id, metrics=metrics)
-    else:
-        candidate = candidate_get_for_project(project=project, run_id=run_id)
-        candidate_log_batch(candidate=candidate, metrics=metrics, params=params, tags=tags)
-        candidate_id = candidate.pk
-    if model_metrics:
-        logged_model_metrics_log(project=project, candidate_id=candidate_id, metrics=model_metrics)
+        return _metrics_log_for_run(project=project, run_id=run_id, metrics=metrics)
+    candidate = candidate_get_for_project(project=project, run_id=run_id)
+    candidate_log_batch(candidate=candidate, metrics=metrics, params=params, tags=tags)
+    return candidate.pk
 
 
 def _metrics_log_for_run(*, project, run_id: str, metrics: Sequence[tuple[str, float, int, int]]) -> int:
@@ -276,15 +263,13 @@ def _metrics_log_for_run(*, project, run_id: str, metrics: Sequence[tuple[str, f
         candidate_log_batch(candidate=candidate, metrics=metrics)
         return candidate.pk
     qn = connection.ops.quote_name
-    history_source, history_params = _rows_source(None, metrics)
-    latest_sql, latest_params = _latest_metrics_statement(None, _latest_rows(metrics))
+    writes_sql, writes_params = metrics_write_ctes(metrics)
     sql = (
         f"WITH c AS (SELECT id, lifecycle FROM {qn(Candidate._meta.db_table)} WHERE eid = %s AND project_id = %s),"
-        f" history AS ({_metrics_insert_sql()}{history_source}{_SAME_POINT_ONCE}), latest AS ({latest_sql})"
-        " SELECT id, lifecycle FROM c"
+        f" {writes_sql} SELECT id, lifecycle FROM c"
     )
     with hot_cursor() as cursor:
-        cursor.execute(sql, [eid, project.pk, *history_params, *latest_params])
+        cursor.execute(sql, [eid, project.pk, *writes_params])
         row = cursor.fetchone()
     if row is None:
         raise NotFoundError(f"Run with id={run_id} not found")
@@ -427,116 +412,3 @@ def _ci_link_on_commit(candidate_id: int, names: list[str]) -> None:
             logging.getLogger(__name__).exception("CI link failed for candidate %s", candidate_id)
 
     transaction.on_commit(link)
-
-
-def _columns(model, names: Sequence[str]) -> str:
-    qn = connection.ops.quote_name
-    return ", ".join(qn(model._meta.get_field(n).column) for n in names)
-
-
-def _rows_source(candidate_id: int | None, rows: Sequence[tuple[str, float, int, int]]) -> tuple[str, list]:
-    """A row source for INSERT: one `unnest` of four arrays (a handful of bound parameters however many rows, so
-    the driver does not parse thousands of placeholders).
-
-    candidate_id None: the id comes from a CTE `c(id, lifecycle)`, rows only if it is active."""
-    # Binary parameters (%b, hot_cursor's server-side binding): no text formatting of 1,000-element arrays.
-    unnest = "unnest(%b::varchar[], %b::float8[], %b::bigint[], %b::bigint[]) AS u(n, v, s, t)"
-    names, values, steps, timestamps = [], [], [], []
-    for name, value, timestamp, step in rows:
-        names.append(name)
-        values.append(value)
-        steps.append(step)
-        timestamps.append(timestamp)
-    if candidate_id is None:
-        sql = f"SELECT c.id, u.n, u.v, u.s, u.t FROM c, {unnest} WHERE c.lifecycle = %s"
-        return sql, [names, values, steps, timestamps, Lifecycle.ACTIVE.value]
-    return f"SELECT %s, u.n, u.v, u.s, u.t FROM {unnest}", [candidate_id, names, values, steps, timestamps]
-
-
-PG_CHUNK = 10_000  # rows per INSERT (unnest: 5 bound parameters per statement whatever the size)
-
-
-def _chunks(rows: Sequence):
-    for start in range(0, len(rows), PG_CHUNK):
-        yield rows[start : start + PG_CHUNK]
-
-
-_METRIC_COLUMNS = ["candidate", "name", "value", "step", "timestamp"]
-
-
-def _metrics_insert(candidate_id: int, metrics: Sequence[tuple[str, float, int, int]]) -> None:
-    """History rows inserted from tuples in one statement per chunk (no model instances: this is the hot path)."""
-    qn = connection.ops.quote_name
-    head = f"INSERT INTO {qn(CandidateMetric._meta.db_table)} ({_columns(CandidateMetric, _METRIC_COLUMNS)}) "
-    with hot_cursor() as cursor:
-        for chunk in _chunks(metrics):
-            source, params = _rows_source(candidate_id, chunk)
-            cursor.execute(head + source + _SAME_POINT_ONCE, params)
-
-
-# A point already stored (same name, step, timestamp and value) is not stored again, as in MLflow.
-_SAME_POINT_ONCE = " ON CONFLICT DO NOTHING"
-
-
-def _metrics_insert_sql() -> str:
-    qn = connection.ops.quote_name
-    return f"INSERT INTO {qn(CandidateMetric._meta.db_table)} ({_columns(CandidateMetric, _METRIC_COLUMNS)}) "
-
-
-def _metrics_write_one_statement(candidate_id: int, metrics: Sequence[tuple[str, float, int, int]]) -> None:
-    """History rows and the latest-value upsert as one PostgreSQL statement (a data-modifying CTE)."""
-    history_source, history_params = _rows_source(candidate_id, metrics)
-    latest_sql, latest_params = _latest_metrics_statement(candidate_id, _latest_rows(metrics))
-    with hot_cursor() as cursor:
-        cursor.execute(
-            f"WITH history AS ({_metrics_insert_sql()}{history_source}{_SAME_POINT_ONCE}) {latest_sql}",
-            [*history_params, *latest_params],
-        )
-
-
-def _latest_rows(metrics: Sequence[tuple[str, float, int, int]]) -> list[tuple[str, float, int, int]]:
-    """The best point per name by MLflow's rule, in name order (so concurrent writers lock rows in one order)."""
-    best: dict[str, tuple[str, float, int, int]] = {}
-    for metric in metrics:
-        name, value, timestamp, step = metric
-        current = best.get(name)
-        if current is None or (step, timestamp, _sort_value(value)) > (
-            current[3],
-            current[2],
-            _sort_value(current[1]),
-        ):
-            best[name] = metric
-    return [best[name] for name in sorted(best)]
-
-
-def _latest_metrics_statement(
-    candidate_id: int | None, rows: Sequence[tuple[str, float, int, int]]
-) -> tuple[str, list]:
-    qn = connection.ops.quote_name
-    table = qn(CandidateLatestMetric._meta.db_table)
-    c = {n: qn(CandidateLatestMetric._meta.get_field(n).column) for n in _METRIC_COLUMNS}
-    nan_zero = "CASE WHEN {v} = %s THEN 0 ELSE {v} END"
-    tail = (
-        f" ON CONFLICT ({c['candidate']}, {c['name']}) DO UPDATE SET {c['value']} = EXCLUDED.{c['value']},"
-        f" {c['step']} = EXCLUDED.{c['step']}, {c['timestamp']} = EXCLUDED.{c['timestamp']}"
-        f" WHERE (EXCLUDED.{c['step']}, EXCLUDED.{c['timestamp']}, "
-        + nan_zero.format(v=f"EXCLUDED.{c['value']}")
-        + f") > (cur.{c['step']}, cur.{c['timestamp']}, "
-        + nan_zero.format(v=f"cur.{c['value']}")
-        + ")"
-    )
-    head = f"INSERT INTO {table} AS cur ({_columns(CandidateLatestMetric, _METRIC_COLUMNS)}) "
-    source, params = _rows_source(candidate_id, rows)
-    return head + source + tail, [*params, math.nan, math.nan]
-
-
-def _latest_metrics_upsert(candidate_id: int, metrics: Sequence[tuple[str, float, int, int]]) -> None:
-    """Keep the latest value per name by MLflow's rule (max step, then timestamp, then value; NaN counts as 0).
-
-    One INSERT ... ON CONFLICT DO UPDATE ... WHERE (tuple comparison): the database decides under the row lock,
-    so concurrent writers cannot lose a newer value. Rows go in name order so writers lock in the same order.
-    """
-    rows = _latest_rows(metrics)
-    with hot_cursor() as cursor:
-        for chunk in _chunks(rows):
-            cursor.execute(*_latest_metrics_statement(candidate_id, chunk))

@@ -3,6 +3,8 @@
 from django.apps import apps
 from django.db.models import Count, Min
 
+from config.celery import app
+
 from .models import CiBuild, EnrichmentStatus
 
 QUEUES = ("default", "artifacts", "ci")
@@ -22,8 +24,6 @@ def ci_build_for_candidate(candidate) -> CiBuild | None:
 
 def _broker_queue_depths() -> dict:
     """LLEN of each Celery queue on a Redis broker (all priority sub-lists), plus unacknowledged messages."""
-    from config.celery import app
-
     url = app.conf.broker_url or ""
     if app.conf.task_always_eager or not url.startswith(("redis://", "rediss://")):
         return {

@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from candidates.models import Candidate, CandidateMetadata
+from config.celery import app
 
 from .clients import CiLookupError, CiNotFound, github_fetch, gitlab_fetch
 from .crypto import SecretUnreadable, secret_decrypt, secret_encrypt
@@ -102,15 +103,12 @@ def _reset(build: CiBuild) -> None:
 
 
 def _broker_is_eager() -> bool:
-    from config.celery import app
-
     return bool(app.conf.task_always_eager)
 
 
 def ci_build_enqueue(*, build_id: int) -> bool:
     """Hand the record to the `ci` queue. Never raises; False (record left pending for the sweep) on failure."""
-    from config.celery import app
-
+    # Inside the function: tasks.py imports this module (the task is a thin wrapper over a service).
     from .tasks import ci_build_enrich as enrich_task
 
     if app.conf.task_always_eager:

@@ -13,6 +13,9 @@ from django.core.exceptions import BadRequest, RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from mlflow_api.errors import error_response
+from packages_registry.api import bad_request_response
+
 _MLFLOW_API = re.compile(r"^/api/v4/projects/.+?/ml/mlflow/")
 _PACKAGES_API = re.compile(r"^/api/v4/projects/.+?/packages(?:/|$)")
 
@@ -34,12 +37,8 @@ def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
     """handler400: the refusal in the shape of the API (or page) the request was aimed at."""
     message = _message(exception)
     if _MLFLOW_API.match(request.path):
-        from mlflow_api.errors import error_response
-
         return error_response("INVALID_PARAMETER_VALUE", message, status=400)
     if _PACKAGES_API.match(request.path):
-        from packages_registry.api import bad_request_response
-
         return bad_request_response(message)
     return render(request, "400.html", {"message": message}, status=400)
 

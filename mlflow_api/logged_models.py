@@ -15,6 +15,7 @@ from experiments.selectors import experiment_get_for_project
 from experiments.services import experiment_default_ensure
 from packages_registry import logged_models as lm
 from packages_registry.models import LoggedModel
+from projects.auth import Forbidden
 from projects.querying import OrderKey
 
 from .base import mlflow_endpoint
@@ -119,8 +120,6 @@ def logged_model_create(request, ctx, data):
 @mlflow_endpoint(("GET", "PATCH", "DELETE"))
 def logged_model_detail(request, ctx, data, model_id: str):
     if request.method != "GET" and not ctx.can_write:
-        from projects.auth import Forbidden
-
         raise Forbidden("403 Forbidden: writing needs the developer role and the api scope")
     model = lm.logged_model_get(project=ctx.project, model_id=model_id)
     if request.method == "DELETE":

@@ -6,6 +6,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import path
 
 from candidates import selectors
+from candidates.metrics import selectors as metric_selectors
 from projects.querying import NextPage
 
 from .base import mlflow_endpoint
@@ -27,7 +28,7 @@ from .serializers_sql import metric_json_sql
 def _history_stream(candidate, key: str):
     yield '{"metrics":['
     first = True
-    chunks = selectors.candidate_metric_history_text_stream(
+    chunks = metric_selectors.candidate_metric_history_text_stream(
         candidate=candidate, name=key, item_sql=metric_json_sql(), item_params=[json.dumps(key)]
     )
     for chunk in chunks:
@@ -48,7 +49,7 @@ def metric_history(request, ctx, data):
         # The whole history, however long: streamed from a server-side cursor in bounded chunks.
         return StreamingHttpResponse(_history_stream(candidate, key), content_type="application/json")
     # PostgreSQL builds the page's JSON (the client asks 25,000 points at a time).
-    items, next_offset = selectors.candidate_metric_history_text_items(
+    items, next_offset = metric_selectors.candidate_metric_history_text_items(
         candidate=candidate,
         name=key,
         item_sql=metric_json_sql(),
@@ -92,7 +93,7 @@ def metric_history_bulk_interval(request, ctx, data):
             f"Found start_step={start_step} and end_step={end_step}."
         )
     ids = selectors.candidate_ids_for_run_ids(project=ctx.project, run_ids=[str(r) for r in run_ids])
-    sampled = selectors.candidate_metric_history_sampled(
+    sampled = metric_selectors.candidate_metric_history_sampled(
         candidate_ids=list(dict.fromkeys(ids.values())),
         name=key,
         max_results=max_results,

@@ -6,7 +6,9 @@ from django.http import HttpResponse
 from django.urls import path
 
 from candidates import search, selectors, services
+from experiments.selectors import experiment_get_for_project
 from experiments.services import experiment_default_ensure
+from packages_registry.logged_models import logged_model_metrics_log
 from projects.errors import InvalidValueError
 
 from .base import mlflow_endpoint
@@ -102,8 +104,6 @@ def metric_parse(item: dict, path: str, *, timestamp_required: bool) -> tuple[st
 
 @mlflow_endpoint(("POST",), write=True)
 def run_create(request, ctx, data):
-    from experiments.selectors import experiment_get_for_project
-
     experiment_id = field_str(data, "experiment_id") or "0"
     if experiment_id == "0":
         experiment_default_ensure(project=ctx.project)
@@ -167,15 +167,19 @@ def _model_metrics(items: list[dict], parsed: list[tuple[str, float, int, int]])
     return out
 
 
+def _log_for_run(ctx, data, *, metrics, params=(), tags=(), model_metrics=()) -> None:
+    """Log to the run; the points logged with a model id (MLflow 3) are that logged model's metrics too."""
+    candidate_id = services.candidate_log_batch_for_run(
+        project=ctx.project, run_id=run_id_from(data), metrics=metrics, params=params, tags=tags
+    )
+    if model_metrics:
+        logged_model_metrics_log(project=ctx.project, candidate_id=candidate_id, metrics=model_metrics)
+
+
 @mlflow_endpoint(("POST",), write=True)
 def run_log_metric(request, ctx, data):
     metric = metric_parse(data, "", timestamp_required=True)
-    services.candidate_log_batch_for_run(
-        project=ctx.project,
-        run_id=run_id_from(data),
-        metrics=[metric],
-        model_metrics=_model_metrics([data], [metric]),
-    )
+    _log_for_run(ctx, data, metrics=[metric], model_metrics=_model_metrics([data], [metric]))
     return {}
 
 
@@ -228,14 +232,8 @@ def run_log_batch(request, ctx, data):
         if not isinstance(item, dict):
             raise invalid(f"metrics[{index}]", item)
         metrics.append(metric_parse(item, f"metrics[{index}].", timestamp_required=False))
-    services.candidate_log_batch_for_run(
-        project=ctx.project,
-        run_id=run_id_from(data),
-        metrics=metrics,
-        params=params,
-        tags=tags,
-        model_metrics=_model_metrics(raw_metrics, metrics),
-    )
+    model_metrics = _model_metrics(raw_metrics, metrics)
+    _log_for_run(ctx, data, metrics=metrics, params=params, tags=tags, model_metrics=model_metrics)
     return {}
 
 

@@ -7,7 +7,7 @@ Python ones so a field (MLflow 3's run `outputs`, say) is added here and there t
     metric_json_sql() -> str    one metric point `{"key","value","timestamp","step"}` over a history row's
                                 columns; the key (JSON text) is the expression's one parameter
 
-The selectors that run them (candidates.selectors.candidate_json_items, candidate_metric_history_text_*) build
+The selectors that run them (candidates.selectors.candidate_json_items, candidates.metrics.selectors.candidate_metric_history_text_*) build
 the statement around the expression once and prepare it (projects.db.hot_cursor). float8's text output is the
 shortest exact form (valid JSON); NaN/±inf become MLflow's strings.
 """

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 
 from candidates.models import Candidate
+from packages_registry.models import PackageFile
 from projects.errors import InvalidValueError, NotFoundError
 from projects.mlflow_data import ARTIFACTS_HTTP_PATH, artifact_uri_path
 from projects.models import Project
@@ -245,8 +246,6 @@ PAGE_LINEAGE_LIMIT = 100
 def model_version_files(*, version: ModelVersion, download_base: str) -> tuple[list[VersionFile], int]:
     """The version's files (at most PAGE_FILES_LIMIT) and their total count. `download_base` is the project's
     MLflow API root; files download through the artifacts endpoint, which also accepts a signed-in session."""
-    from packages_registry.models import PackageFile
-
     if version.package_id is None:
         return [], 0
     prefix = f"{version.package_path}/" if version.package_path else ""

@@ -7,7 +7,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from candidates.models import Candidate
+from candidates.services import candidate_create
 from experiments.models import Experiment
+from experiments.services import experiment_create
+from packages_registry.models import Package
+from packages_registry.services import package_delete
 from projects.errors import AlreadyExistsError, InvalidValueError, NotFoundError
 from projects.models import Project
 
@@ -53,8 +57,6 @@ def _validate_model_name(*, project: Project, name: str, exclude_pk: int | None 
 
 
 def _model_experiment_get_or_create(*, project: Project, name: str, user=None) -> Experiment:
-    from experiments.services import experiment_create
-
     exp_name = MODEL_EXPERIMENT_PREFIX + name
     existing = Experiment.objects.filter(project=project, name=exp_name).first()
     if existing is not None:
@@ -111,9 +113,6 @@ def model_delete(*, model: Model) -> None:
     if experiment is not None:
         # Hard delete, as GitLab destroys a model's default experiment; then the packages that held its
         # candidates' artifacts and logged models, which reference the experiment only by name.
-        from packages_registry.models import Package
-        from packages_registry.services import package_delete
-
         names = [f"ml_experiment_{experiment.iid}", f"ml_logged_model_{experiment.iid}"]
         experiment.delete()
         for package in Package.objects.filter(project_id=experiment.project_id, name__in=names):
@@ -186,8 +185,6 @@ def _semver_validate(*, model: Model, semver: str) -> str:
 def _candidate_for_version(*, model: Model, semver: str, user=None) -> Candidate:
     """GitLab's convention: a version without a source run gets a fresh candidate in `[model]<name>`, so params,
     metrics and files can be logged to the version through its run_id."""
-    from candidates.services import candidate_create
-
     if model.experiment_id is None:
         model.experiment = _model_experiment_get_or_create(project=model.project, name=model.name, user=user)
         model.save(update_fields=["experiment"])

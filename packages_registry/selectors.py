@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet, Sum
 from django.urls import reverse
 
+from candidates.models import Candidate
 from projects.errors import NotFoundError
 from projects.models import Project
 
@@ -93,8 +94,6 @@ def package_url(*, package: Package) -> str:
 
 def candidate_for_package(*, package: Package):
     """The candidate whose artifacts a package holds (for the link back from the package page), or None."""
-    from candidates.models import Candidate
-
     if package.package_type != PackageType.ML_MODEL or not package.name.startswith("ml_experiment_"):
         return None
     exp_iid, version = package.name.removeprefix("ml_experiment_"), package.version

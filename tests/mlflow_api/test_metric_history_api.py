@@ -124,7 +124,7 @@ def test_bulk_interval_errors(read_api, anon_api, tracking_run):
 def test_whole_history_is_streamed_in_bounded_chunks(read_api, tracking_run, monkeypatch):
     """An unpaged get-history is read through a server-side cursor and sent in chunks (a 1M-point
     history no longer builds an ~80 MB string in the web process), and says what the paged reads say."""
-    from candidates import selectors
+    from candidates.metrics import selectors
 
     monkeypatch.setattr(selectors, "HISTORY_STREAM_CHUNK", 3)
     candidate_log_batch(candidate=tracking_run, metrics=[("s", i * 0.25, 50 + i, i) for i in range(10)])

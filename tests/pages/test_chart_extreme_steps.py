@@ -1,7 +1,7 @@
 """Any step the API accepts charts: a run logging steps -1 and 2**63-1 made the bucket bounds overflow bigint
 (`lo + (b * span) / B`) and the Performance data and the candidate's metrics.json answered 500."""
 
-from candidates.charts import metric_series
+from candidates.metrics.charts import metric_series
 from candidates.services import candidate_log_batch
 from tests.pages.conftest import exp_url, seed_experiment
 

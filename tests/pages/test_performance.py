@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from candidates.charts import metric_series
+from candidates.metrics.charts import metric_series
 from candidates.models import CandidateLatestMetric, CandidateMetric
 from tests.pages.conftest import exp_url, seed_experiment
 

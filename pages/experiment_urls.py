@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import experiment_views as views
 
 app_name = "experiments"
 

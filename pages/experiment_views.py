@@ -13,9 +13,8 @@ from django.shortcuts import redirect, render
 from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_POST
 
-from candidates import integrations
 from candidates.bulk import candidate_can_delete, candidate_delete_many
-from candidates.charts import finite_or_none, metric_series
+from candidates.metrics.charts import finite_or_none, metric_series
 from candidates.page_selectors import COMPARE_MAX, candidate_compare, candidates_live
 from candidates.table import (
     PAGE_SIZES,
@@ -34,7 +33,8 @@ from mlflow_api.search_grammar import candidate_filter_parse
 from projects.decorators import project_page
 from projects.models import Role
 
-from .page_selectors import experiment_counts, experiment_get_for_page, experiment_list_page
+from . import integrations
+from .experiment_selectors import experiment_counts, experiment_get_for_page, experiment_list_page
 
 TRACE_CAP = 10  # line-chart traces on the Performance tab: the first candidates of the current view
 SCATTER_CAP = 500  # candidates in the scatter and parallel-coordinates charts

@@ -10,9 +10,8 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 
 from candidates.models import Candidate, Status
+from experiments.models import Experiment, Lifecycle
 from projects.models import Project
-
-from .models import Experiment, Lifecycle
 
 EXPERIMENTS_PER_PAGE = 20
 

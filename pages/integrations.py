@@ -7,6 +7,10 @@ from __future__ import annotations
 
 from django.urls import NoReverseMatch, reverse
 
+from ci_integration.models import CiBuild
+from model_registry.models import ModelVersion
+from packages_registry.selectors import package_directory_list, package_for_candidate
+
 
 def _reverse(name: str, args: list) -> str:
     try:
@@ -19,18 +23,10 @@ def ci_jobs_for(*, candidate_ids: list[int]) -> dict[int, object]:
     """CI builds of many candidates in one query ({} when the CI app has none)."""
     if not candidate_ids:
         return {}
-    try:
-        from ci_integration.models import CiBuild
-    except ImportError:
-        return {}
     return {b.candidate_id: b for b in CiBuild.objects.filter(candidate_id__in=candidate_ids)}
 
 
 def _artifacts(project, candidate) -> dict:
-    try:
-        from packages_registry.selectors import package_directory_list, package_for_candidate
-    except ImportError:
-        return {}
     package = package_for_candidate(candidate=candidate)
     if package is None:
         return {"package": None, "entries": []}
@@ -40,10 +36,6 @@ def _artifacts(project, candidate) -> dict:
 
 
 def _model_versions(project, candidate) -> list[dict]:
-    try:
-        from model_registry.models import ModelVersion
-    except ImportError:
-        return []
     out = []
     for version in ModelVersion.objects.select_related("model").filter(
         candidate=candidate, model__project=project

@@ -22,7 +22,7 @@ from django.db.models import (
     Subquery,
 )
 
-from .models import CandidateLatestMetric, CandidateMetric
+from ..models import CandidateLatestMetric, CandidateMetric
 
 DEFAULT_MAX_POINTS = 1000
 

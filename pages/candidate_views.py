@@ -14,14 +14,14 @@ from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from candidates.bulk import candidate_can_delete, candidate_delete_many
+from candidates.metrics.charts import finite_or_none, metric_history_rows, metric_series
+from candidates.page_selectors import candidate_details, candidate_get_for_page, candidates_live
+from candidates.table import TableRow
 from projects.decorators import project_page
 from projects.models import Role
 
 from . import integrations
-from .bulk import candidate_can_delete, candidate_delete_many
-from .charts import finite_or_none, metric_history_rows, metric_series
-from .page_selectors import candidate_details, candidate_get_for_page, candidates_live
-from .table import TableRow
 
 POLL_MS = 5000
 
