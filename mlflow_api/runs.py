@@ -7,6 +7,7 @@ from django.urls import path
 
 from candidates import search, selectors, services
 from experiments.services import experiment_default_ensure
+from packages_registry.logged_models import logged_model_inputs_log
 from projects.errors import InvalidValueError
 
 from .base import mlflow_endpoint
@@ -280,9 +281,18 @@ def _dataset_parse(item, index: int) -> dict:
 @mlflow_endpoint(("POST",), write=True)
 def run_log_inputs(request, ctx, data):
     datasets = [_dataset_parse(item, i) for i, item in enumerate(field_list(data, "datasets"))]
+    model_ids = []
+    for index, item in enumerate(field_list(data, "models")):  # MLflow 3: [{"model_id": ...}]
+        if not isinstance(item, dict):
+            raise invalid(f"models[{index}]", item)
+        model_id = field_str(item, "model_id")
+        if model_id:  # the reference accepts an entry without an id, and records nothing for it
+            model_ids.append(model_id)
     candidate = _candidate(ctx, data)
     if datasets:
         services.candidate_inputs_log(candidate=candidate, datasets=datasets)
+    if model_ids:
+        logged_model_inputs_log(candidate=candidate, model_ids=model_ids)
     return {}
 
 

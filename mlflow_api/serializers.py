@@ -252,10 +252,19 @@ def dataset_input_json(row: dict) -> dict:
 
 
 def run_json(candidate, data=None) -> dict:
-    """A run with data and inputs, from `data` (CandidateData), else `candidate.data` (set by
+    """A run with data, inputs and outputs, from `data` (CandidateData), else `candidate.data` (set by
     candidate_get_for_project(with_data=True) and candidate_search)."""
     if data is None:
         data = candidate.data
+    # As mlflow server: `outputs` is {} until the run has logged a model; model inputs listed once there are some.
+    inputs = {"dataset_inputs": [dataset_input_json(row) for row in data.inputs]}
+    if data.model_inputs:
+        inputs["model_inputs"] = [{"model_id": model_id} for model_id in data.model_inputs]
+    outputs = {}
+    if data.model_outputs:
+        outputs["model_outputs"] = [
+            {"model_id": model_id, "step": step} for model_id, step in data.model_outputs
+        ]
     return {
         "info": run_info_json(candidate),
         "data": {
@@ -266,7 +275,8 @@ def run_json(candidate, data=None) -> dict:
             "params": [{"key": name, "value": value} for name, value in data.params],
             "tags": [{"key": name, "value": value} for name, value in data.metadata],
         },
-        "inputs": {"dataset_inputs": [dataset_input_json(row) for row in data.inputs]},
+        "inputs": inputs,
+        "outputs": outputs,
     }
 
 

@@ -15,6 +15,7 @@ from projects.querying import LIST_OPS, Comparison, NextPage, OrderKey, ms_to_da
 
 from .models import (
     LoggedModel,
+    LoggedModelInput,
     LoggedModelMetric,
     LoggedModelOutput,
     LoggedModelParam,
@@ -146,6 +147,21 @@ def logged_model_outputs_log(*, candidate, outputs: list[tuple[str, int]]) -> No
             LoggedModelOutput.objects.update_or_create(
                 candidate=candidate, logged_model=model, defaults={"step": step}
             )
+
+
+def logged_model_inputs_log(*, candidate, model_ids: list[str]) -> None:
+    """Record that `candidate` used logged models. MLflow records any id without a check; only this project's
+    logged models can be linked here, so other ids are skipped (the call still succeeds, as in MLflow)."""
+    eids = set()
+    for model_id in model_ids:
+        try:
+            eids.add(_eid(model_id))
+        except NotFoundError:
+            continue
+    model_pks = logged_model_list(project=candidate.project).filter(eid__in=eids).values_list("pk", flat=True)
+    LoggedModelInput.objects.bulk_create(
+        [LoggedModelInput(candidate=candidate, logged_model_id=pk) for pk in model_pks], ignore_conflicts=True
+    )
 
 
 def logged_model_metrics_log(*, project: Project, candidate_id: int, metrics: Sequence[tuple]) -> None:
