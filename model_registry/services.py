@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from candidates.models import Candidate
 from experiments.models import Experiment
+from packages_registry.logged_models import logged_model_versions_tag_add
 from projects.errors import AlreadyExistsError, InvalidValueError, NotFoundError
 from projects.models import Project
 
@@ -250,6 +251,8 @@ def model_version_create(
     ModelVersionMetadata.objects.bulk_create(
         [ModelVersionMetadata(version=version, name=k, value=v or "") for k, v in tags.items()]
     )
+    if location is not None and location.logged_model is not None:
+        logged_model_versions_tag_add(model=location.logged_model, name=locked.name, version=version.version)
     model.last_version = locked.last_version
     return version
 
