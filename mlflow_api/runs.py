@@ -85,7 +85,7 @@ def metric_parse(item: dict, path: str, *, timestamp_required: bool) -> tuple[st
     fast = _metric_fast(item)
     if fast is not None:
         return fast
-    key = field_str(item, "key")
+    key = field_str(item, "key", nested=bool(path))  # log-batch items vs log-metric's own field
     if key is None:
         raise missing(f"{path}key" if path else "key")
     value = field_float(item, "value")
@@ -264,12 +264,12 @@ def _dataset_parse(item, index: int) -> dict:
         raise invalid(f"datasets[{index}]", item)
     dataset = item["dataset"]
     out = {
-        "name": field_str(dataset, "name", required=True),
-        "digest": field_str(dataset, "digest", required=True),
-        "source_type": field_str(dataset, "source_type", default=""),
-        "source": field_str(dataset, "source", default=""),
-        "schema": field_str(dataset, "schema", default=""),
-        "profile": field_str(dataset, "profile", default=""),
+        "name": field_str(dataset, "name", nested=True, required=True),
+        "digest": field_str(dataset, "digest", nested=True, required=True),
+        "source_type": field_str(dataset, "source_type", nested=True, default=""),
+        "source": field_str(dataset, "source", nested=True, default=""),
+        "schema": field_str(dataset, "schema", nested=True, default=""),
+        "profile": field_str(dataset, "profile", nested=True, default=""),
         "tags": [{"key": k, "value": v} for k, v in key_values(item, "tags")],
     }
     for name, limit in (("name", 500), ("digest", 36), ("source", 65535), ("schema", 1048575)):
@@ -285,7 +285,7 @@ def run_log_inputs(request, ctx, data):
     for index, item in enumerate(field_list(data, "models")):  # MLflow 3: [{"model_id": ...}]
         if not isinstance(item, dict):
             raise invalid(f"models[{index}]", item)
-        model_id = field_str(item, "model_id")
+        model_id = field_str(item, "model_id", nested=True)
         if model_id:  # the reference accepts an entry without an id, and records nothing for it
             model_ids.append(model_id)
     candidate = _candidate(ctx, data)

@@ -27,19 +27,31 @@ def invalid(name: str, value, reason: str = "") -> MlflowError:
     )
 
 
-def field_str(data: dict, name: str, *, required: bool = False, default: str | None = None) -> str | None:
+def wrong_type(name: str, value) -> MlflowError:
+    """mlflow server's answer to a JSON value of the wrong type for a request's own field."""
+    return invalid(
+        name,
+        value,
+        f" Hint: Value was of type '{type(value).__name__}'. See the API docs for more information about request"
+        " parameters.",
+    )
+
+
+def field_str(
+    data: dict, name: str, *, required: bool = False, default: str | None = None, nested: bool = False
+) -> str | None:
+    """A string field. A request's own fields must be JSON strings, as mlflow server checks them; inside the
+    items of a list (`nested`: tags, params, datasets, models) it takes numbers as their text, as it does."""
     value = data.get(name)
     if value is None or (required and value == ""):
         if required:
             raise missing(name)
         return default
-    if isinstance(value, list) and len(value) == 1:
-        value = value[0]
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise invalid(
-            name, value, "Hint: Value was of type '" + type(value).__name__ + "'. Expected a string."
-        )
-    return str(value)
+    if isinstance(value, str):
+        return value
+    if nested and isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise wrong_type(name, value)
 
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -130,10 +142,10 @@ def key_values(data: dict, name: str) -> list[tuple[str, str]]:
     for index, item in enumerate(field_list(data, name)):
         if not isinstance(item, dict):
             raise invalid(f"{name}[{index}]", item)
-        key = field_str(item, "key")
+        key = field_str(item, "key", nested=True)
         if key is None:
             raise missing(f"{name}[{index}].key")
-        out.append((key, field_str(item, "value", default="")))
+        out.append((key, field_str(item, "value", default="", nested=True)))
     return out
 
 
