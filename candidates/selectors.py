@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from django.db import connection
 
 from experiments.models import Experiment
+from packages_registry.models import LoggedModel, LoggedModelInput, LoggedModelOutput
 from projects.db import hot_cursor
 from projects.errors import NotFoundError
+from projects.mlflow_data import LOGGED_MODEL_ID_PREFIX
 from projects.models import Project
 
 from .models import (
@@ -30,12 +32,15 @@ from .models import (
 @dataclass
 class CandidateData:
     """What is logged to a candidate, as plain values: params and metadata `(name, value)`, latest metrics
-    `(name, value, timestamp, step)`, inputs as dicts of CandidateInput's fields."""
+    `(name, value, timestamp, step)`, inputs as dicts of CandidateInput's fields, the logged models it produced
+    `(model id, step)` and used (model ids)."""
 
     params: list[tuple[str, str]] = field(default_factory=list)
     metadata: list[tuple[str, str]] = field(default_factory=list)
     latest_metrics: list[tuple[str, float, int, int]] = field(default_factory=list)
     inputs: list[dict] = field(default_factory=list)
+    model_outputs: list[tuple[str, int]] = field(default_factory=list)
+    model_inputs: list[str] = field(default_factory=list)
 
 
 def _data_sql(where: str) -> str:
@@ -44,8 +49,13 @@ def _data_sql(where: str) -> str:
     qn = connection.ops.quote_name
     t = {
         m: qn(m._meta.db_table)
-        for m in (CandidateParam, CandidateMetadata, CandidateLatestMetric, CandidateInput)
-    }
+        for m in (
+            CandidateParam, CandidateMetadata, CandidateLatestMetric, CandidateInput,
+            LoggedModel, LoggedModelOutput, LoggedModelInput,
+        )
+    }  # fmt: skip
+    # projects.mlflow_data.logged_model_id_of in SQL
+    model_id = f"'{LOGGED_MODEL_ID_PREFIX}' || replace(lm.eid::text, '-', '')"
     nulls_input = "NULL, NULL, NULL, NULL, NULL, NULL"
     tags_text = "CAST(tags AS TEXT)"
     return (
@@ -60,6 +70,10 @@ def _data_sql(where: str) -> str:
         f" FROM {t[CandidateLatestMetric]} WHERE {where}"
         f" UNION ALL SELECT 3, id, candidate_id, name, NULL, NULL, NULL, NULL, digest, source_type, source,"
         f" {qn('schema')}, profile, {tags_text} FROM {t[CandidateInput]} WHERE {where}"
+        f" UNION ALL SELECT 4, lmo.id, lmo.candidate_id, {model_id}, NULL, NULL, lmo.step, NULL, {nulls_input}"
+        f" FROM {t[LoggedModelOutput]} lmo JOIN {t[LoggedModel]} lm ON lm.id = lmo.logged_model_id WHERE lmo.{where}"
+        f" UNION ALL SELECT 5, lmi.id, lmi.candidate_id, {model_id}, NULL, NULL, NULL, NULL, {nulls_input}"
+        f" FROM {t[LoggedModelInput]} lmi JOIN {t[LoggedModel]} lm ON lm.id = lmi.logged_model_id WHERE lmi.{where}"
         " ORDER BY 1, 2"
     )
 
@@ -72,7 +86,7 @@ def candidate_data(*, candidate_ids: Sequence[int]) -> dict[int, CandidateData]:
     ids = list(out)
     # One array parameter, whatever the page size (search pages hold up to 50,000 runs).
     with hot_cursor() as cursor:
-        cursor.execute(_data_sql("candidate_id = ANY(CAST(%s AS BIGINT[]))"), [ids] * 4)
+        cursor.execute(_data_sql("candidate_id = ANY(CAST(%s AS BIGINT[]))"), [ids] * 6)
         for row in cursor.fetchall():
             _data_row_add(out[row[2]], row)
     return out
@@ -101,6 +115,10 @@ def _data_row_add(data: CandidateData, row) -> None:
         data.metadata.append((name, text))
     elif kind == 2:
         data.latest_metrics.append((name, num, ts, step))
+    elif kind == 4:
+        data.model_outputs.append((name, step))
+    elif kind == 5:
+        data.model_inputs.append(name)
     elif kind == 3:
         data.inputs.append(
             {

@@ -3,7 +3,9 @@ MLflow's error JSON on the MLflow API, GitLab's `{"message": "400 Bad request - 
 styled 400 page everywhere else.
 
 `handler400` receives Django's own refusals (a body over ASSAY_MAX_REQUEST_BODY, too many fields) and
-`NulRefusalMiddleware`'s. NUL is refused for the whole site at the door because PostgreSQL cannot store or
+the middlewares' below. A URL over ASSAY_MAX_URL_LENGTH is refused here rather than by gunicorn (whose
+request-line limit cannot exceed 8190 bytes and answers HTML, so gunicorn.conf.py turns it off): mlflow server
+answers a 9 KB GET, and the UI's bulk metric-history GETs run long. NUL is refused for the whole site at the door because PostgreSQL cannot store or
 even compare it: a `%00` in a page's `?filter=` or in a package file path was a 500.
 """
 
@@ -53,4 +55,22 @@ class NulRefusalMiddleware:
         query = request.META.get("QUERY_STRING", "")
         if "\x00" in request.path or "%00" in query or "\x00" in query:
             raise BadRequest("Strings must not contain NUL bytes (%00).")
+        return self.get_response(request)
+
+
+class UrlLengthMiddleware:
+    """Refuse a URL (path and query string) over settings.MAX_URL_LENGTH bytes, in the shape of its surface."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+
+        length = len(request.META.get("PATH_INFO", "")) + len(request.META.get("QUERY_STRING", ""))
+        if length > settings.MAX_URL_LENGTH:
+            raise BadRequest(
+                f"The request URL is too long: at most {settings.MAX_URL_LENGTH} bytes are accepted "
+                "(ASSAY_MAX_URL_LENGTH)."
+            )
         return self.get_response(request)

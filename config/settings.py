@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.errors.UrlLengthMiddleware",
     "config.errors.NulRefusalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -224,6 +225,8 @@ STORAGES = {
 # Limits.
 PACKAGE_MAX_FILE_SIZE = env_int("ASSAY_PACKAGE_MAX_FILE_SIZE", 5 * 1024**3)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("ASSAY_MAX_REQUEST_BODY", 64 * 1024 * 1024)
+# mlflow server (uvicorn) takes a request head up to about 128 KB, then drops the connection.
+MAX_URL_LENGTH = env_int("ASSAY_MAX_URL_LENGTH", 128 * 1024)
 
 # Celery: a real broker when CELERY_BROKER_URL is set, otherwise tasks run in-process.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")

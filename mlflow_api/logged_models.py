@@ -225,7 +225,7 @@ def logged_model_search(request, ctx, data):
 
 @mlflow_endpoint(("POST",), write=True)
 def run_outputs(request, ctx, data):
-    candidate = _candidate(ctx, data.get("run_id"))
+    candidate = _candidate(ctx, field_str(data, "run_id", required=True))
     outputs = []
     for item in data.get("models") or []:
         if not isinstance(item, dict) or not isinstance(item.get("model_id"), str) or not item["model_id"]:

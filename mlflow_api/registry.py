@@ -18,7 +18,7 @@ from .base import mlflow_endpoint
 from .errors import MlflowError
 from .page_tokens import page_token_decode, page_token_encode
 from .search_grammar import MODEL_VERSIONS, REGISTERED_MODELS, Grammar, filter_parse, order_parse
-from .serializers import field_int, field_str_list
+from .serializers import field_int, field_str_list, wrong_type
 
 # --------------------------------------------------------------------------- wire shapes
 
@@ -77,14 +77,14 @@ def _required(data: dict, key: str) -> str:
     if value in (None, ""):
         raise MlflowError(f"Missing value for required parameter '{key}'.")
     if not isinstance(value, str):
-        raise MlflowError(f"Invalid value {value!r} for parameter '{key}': expected a string.")
+        raise wrong_type(key, value)
     return value
 
 
 def _optional(data: dict, key: str) -> str | None:
     value = data.get(key)
     if value is not None and not isinstance(value, str):
-        raise MlflowError(f"Invalid value {value!r} for parameter '{key}': expected a string.")
+        raise wrong_type(key, value)
     return value
 
 

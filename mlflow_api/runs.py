@@ -8,7 +8,7 @@ from django.urls import path
 from candidates import search, selectors, services
 from experiments.selectors import experiment_get_for_project
 from experiments.services import experiment_default_ensure
-from packages_registry.logged_models import logged_model_metrics_log
+from packages_registry.logged_models import logged_model_inputs_log, logged_model_metrics_log
 from projects.errors import InvalidValueError
 
 from .base import mlflow_endpoint
@@ -86,7 +86,7 @@ def metric_parse(item: dict, path: str, *, timestamp_required: bool) -> tuple[st
     fast = _metric_fast(item)
     if fast is not None:
         return fast
-    key = field_str(item, "key")
+    key = field_str(item, "key", nested=bool(path))  # log-batch items vs log-metric's own field
     if key is None:
         raise missing(f"{path}key" if path else "key")
     value = field_float(item, "value")
@@ -261,12 +261,12 @@ def _dataset_parse(item, index: int) -> dict:
         raise invalid(f"datasets[{index}]", item)
     dataset = item["dataset"]
     out = {
-        "name": field_str(dataset, "name", required=True),
-        "digest": field_str(dataset, "digest", required=True),
-        "source_type": field_str(dataset, "source_type", default=""),
-        "source": field_str(dataset, "source", default=""),
-        "schema": field_str(dataset, "schema", default=""),
-        "profile": field_str(dataset, "profile", default=""),
+        "name": field_str(dataset, "name", nested=True, required=True),
+        "digest": field_str(dataset, "digest", nested=True, required=True),
+        "source_type": field_str(dataset, "source_type", nested=True, default=""),
+        "source": field_str(dataset, "source", nested=True, default=""),
+        "schema": field_str(dataset, "schema", nested=True, default=""),
+        "profile": field_str(dataset, "profile", nested=True, default=""),
         "tags": [{"key": k, "value": v} for k, v in key_values(item, "tags")],
     }
     for name, limit in (("name", 500), ("digest", 36), ("source", 65535), ("schema", 1048575)):
@@ -278,9 +278,18 @@ def _dataset_parse(item, index: int) -> dict:
 @mlflow_endpoint(("POST",), write=True)
 def run_log_inputs(request, ctx, data):
     datasets = [_dataset_parse(item, i) for i, item in enumerate(field_list(data, "datasets"))]
+    model_ids = []
+    for index, item in enumerate(field_list(data, "models")):  # MLflow 3: [{"model_id": ...}]
+        if not isinstance(item, dict):
+            raise invalid(f"models[{index}]", item)
+        model_id = field_str(item, "model_id", nested=True)
+        if model_id:  # the reference accepts an entry without an id, and records nothing for it
+            model_ids.append(model_id)
     candidate = _candidate(ctx, data)
     if datasets:
         services.candidate_inputs_log(candidate=candidate, datasets=datasets)
+    if model_ids:
+        logged_model_inputs_log(candidate=candidate, model_ids=model_ids)
     return {}
 
 

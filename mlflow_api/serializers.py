@@ -27,19 +27,31 @@ def invalid(name: str, value, reason: str = "") -> MlflowError:
     )
 
 
-def field_str(data: dict, name: str, *, required: bool = False, default: str | None = None) -> str | None:
+def wrong_type(name: str, value) -> MlflowError:
+    """mlflow server's answer to a JSON value of the wrong type for a request's own field."""
+    return invalid(
+        name,
+        value,
+        f" Hint: Value was of type '{type(value).__name__}'. See the API docs for more information about request"
+        " parameters.",
+    )
+
+
+def field_str(
+    data: dict, name: str, *, required: bool = False, default: str | None = None, nested: bool = False
+) -> str | None:
+    """A string field. A request's own fields must be JSON strings, as mlflow server checks them; inside the
+    items of a list (`nested`: tags, params, datasets, models) it takes numbers as their text, as it does."""
     value = data.get(name)
     if value is None or (required and value == ""):
         if required:
             raise missing(name)
         return default
-    if isinstance(value, list) and len(value) == 1:
-        value = value[0]
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise invalid(
-            name, value, "Hint: Value was of type '" + type(value).__name__ + "'. Expected a string."
-        )
-    return str(value)
+    if isinstance(value, str):
+        return value
+    if nested and isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise wrong_type(name, value)
 
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -130,10 +142,10 @@ def key_values(data: dict, name: str) -> list[tuple[str, str]]:
     for index, item in enumerate(field_list(data, name)):
         if not isinstance(item, dict):
             raise invalid(f"{name}[{index}]", item)
-        key = field_str(item, "key")
+        key = field_str(item, "key", nested=True)
         if key is None:
             raise missing(f"{name}[{index}].key")
-        out.append((key, field_str(item, "value", default="")))
+        out.append((key, field_str(item, "value", default="", nested=True)))
     return out
 
 
@@ -252,10 +264,19 @@ def dataset_input_json(row: dict) -> dict:
 
 
 def run_json(candidate, data=None) -> dict:
-    """A run with data and inputs, from `data` (CandidateData), else `candidate.data` (set by
+    """A run with data, inputs and outputs, from `data` (CandidateData), else `candidate.data` (set by
     candidate_get_for_project(with_data=True) and candidate_search)."""
     if data is None:
         data = candidate.data
+    # As mlflow server: `outputs` is {} until the run has logged a model; model inputs listed once there are some.
+    inputs = {"dataset_inputs": [dataset_input_json(row) for row in data.inputs]}
+    if data.model_inputs:
+        inputs["model_inputs"] = [{"model_id": model_id} for model_id in data.model_inputs]
+    outputs = {}
+    if data.model_outputs:
+        outputs["model_outputs"] = [
+            {"model_id": model_id, "step": step} for model_id, step in data.model_outputs
+        ]
     return {
         "info": run_info_json(candidate),
         "data": {
@@ -266,7 +287,8 @@ def run_json(candidate, data=None) -> dict:
             "params": [{"key": name, "value": value} for name, value in data.params],
             "tags": [{"key": name, "value": value} for name, value in data.metadata],
         },
-        "inputs": {"dataset_inputs": [dataset_input_json(row) for row in data.inputs]},
+        "inputs": inputs,
+        "outputs": outputs,
     }
 
 

@@ -2,7 +2,7 @@
 Python ones so a field (MLflow 3's run `outputs`, say) is added here and there together, and the parity tests
 (tests/mlflow_api/test_search_runs_api.py) compare the two.
 
-    run_json_sql() -> str       one Run JSON object (info, data, inputs) as an SQL expression over the aliases
+    run_json_sql() -> str       one Run JSON object (info, data, inputs, outputs) as an SQL expression over the aliases
                                 `c` (the candidate row) and `e` (its experiment row)
     metric_json_sql() -> str    one metric point `{"key","value","timestamp","step"}` over a history row's
                                 columns; the key (JSON text) is the expression's one parameter
@@ -17,7 +17,8 @@ import functools
 from django.db import connection
 
 from candidates.models import CandidateInput, CandidateLatestMetric, CandidateMetadata, CandidateParam
-from projects.mlflow_data import ARTIFACTS_SCHEME
+from packages_registry.models import LoggedModel, LoggedModelInput, LoggedModelOutput
+from projects.mlflow_data import ARTIFACTS_SCHEME, LOGGED_MODEL_ID_PREFIX
 
 
 @functools.cache
@@ -27,14 +28,21 @@ def run_json_sql() -> str:
     qn = connection.ops.quote_name
     t = {
         m: qn(m._meta.db_table)
-        for m in (CandidateParam, CandidateMetadata, CandidateLatestMetric, CandidateInput)
-    }
-
-    def agg(table: str, pairs: str) -> str:
-        return (
-            f"COALESCE((SELECT json_agg(json_build_object({pairs}) ORDER BY x.id) FROM {table} x"
-            " WHERE x.candidate_id = c.id), '[]'::json)"
+        for m in (
+            CandidateParam, CandidateMetadata, CandidateLatestMetric, CandidateInput,
+            LoggedModel, LoggedModelOutput, LoggedModelInput,
         )
+    }  # fmt: skip
+
+    def agg(table: str, pairs: str, join: str = "") -> str:
+        """The candidate's rows of `table` as a JSON array, NULL when there are none."""
+        return (
+            f"(SELECT json_agg(json_build_object({pairs}) ORDER BY x.id) FROM {table} x{join}"
+            " WHERE x.candidate_id = c.id)"
+        )
+
+    def agg_or_empty(table: str, pairs: str) -> str:
+        return f"COALESCE({agg(table, pairs)}, '[]'::json)"
 
     run_hex = "replace(c.eid::text, '-', '')"
     dataset = (
@@ -51,12 +59,28 @@ def run_json_sql() -> str:
     )
     key_value = "'key', x.name, 'value', x.value"
     metric_pairs = f"'key', x.name, 'value', x.value, 'timestamp', x.{qn('timestamp')}, 'step', x.step"
+    # projects.mlflow_data.logged_model_id_of in SQL, over the logged model joined as `lm`
+    model = f"'model_id', '{LOGGED_MODEL_ID_PREFIX}' || replace(lm.eid::text, '-', '')"
+    model_join = f" JOIN {t[LoggedModel]} lm ON lm.id = x.logged_model_id"
+    # As mlflow server: model inputs only once there are some, `outputs` {} until the run logged a model. The
+    # sub-select names each array once, so it is read once.
+    inputs = (
+        f"(SELECT CASE WHEN s.m IS NULL THEN json_build_object('dataset_inputs', s.d)"
+        " ELSE json_build_object('dataset_inputs', s.d, 'model_inputs', s.m) END"
+        f" FROM (SELECT {agg_or_empty(t[CandidateInput], dataset)} AS d,"
+        f" {agg(t[LoggedModelInput], model, model_join)} AS m) s)"
+    )
+    model_outputs = agg(t[LoggedModelOutput], f"{model}, 'step', x.step", model_join)
+    outputs = (
+        f"COALESCE((SELECT json_build_object('model_outputs', s.o) FROM (SELECT {model_outputs} AS o) s"
+        " WHERE s.o IS NOT NULL), '{}'::json)"
+    )
     return (
         f"json_build_object('info', {info}, 'data', json_build_object("
-        f"'metrics', {agg(t[CandidateLatestMetric], metric_pairs)},"
-        f" 'params', {agg(t[CandidateParam], key_value)},"
-        f" 'tags', {agg(t[CandidateMetadata], key_value)}),"
-        f" 'inputs', json_build_object('dataset_inputs', {agg(t[CandidateInput], dataset)}))"
+        f"'metrics', {agg_or_empty(t[CandidateLatestMetric], metric_pairs)},"
+        f" 'params', {agg_or_empty(t[CandidateParam], key_value)},"
+        f" 'tags', {agg_or_empty(t[CandidateMetadata], key_value)}),"
+        f" 'inputs', {inputs}, 'outputs', {outputs})"
     )
 
 

@@ -10,6 +10,7 @@ from candidates.models import Candidate
 from candidates.services import candidate_create
 from experiments.models import Experiment
 from experiments.services import experiment_create
+from packages_registry.logged_models import logged_model_versions_tag_add
 from packages_registry.models import Package
 from packages_registry.services import package_delete
 from projects.errors import AlreadyExistsError, InvalidValueError, NotFoundError
@@ -247,6 +248,8 @@ def model_version_create(
     ModelVersionMetadata.objects.bulk_create(
         [ModelVersionMetadata(version=version, name=k, value=v or "") for k, v in tags.items()]
     )
+    if location is not None and location.logged_model is not None:
+        logged_model_versions_tag_add(model=location.logged_model, name=locked.name, version=version.version)
     model.last_version = locked.last_version
     return version
 

@@ -2,6 +2,7 @@
 (`ml_logged_model_<experiment iid>` @ `m-<hex>`) that holds its files; flavors and signature come from the
 MLmodel file's ingestion metadata."""
 
+import json
 import uuid
 from collections.abc import Sequence
 
@@ -10,11 +11,13 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquer
 from django.utils import timezone
 
 from projects.errors import InvalidValueError, NotFoundError
+from projects.mlflow_data import LOGGED_MODEL_VERSIONS_TAG
 from projects.models import Project
 from projects.querying import LIST_OPS, Comparison, NextPage, OrderKey, ms_to_datetime, value_condition
 
 from .models import (
     LoggedModel,
+    LoggedModelInput,
     LoggedModelMetric,
     LoggedModelOutput,
     LoggedModelParam,
@@ -106,6 +109,25 @@ def logged_model_set_tags(*, model: LoggedModel, tags: dict[str, str]) -> None:
         LoggedModel.objects.filter(pk=model.pk).update(updated_at=timezone.now())
 
 
+def logged_model_versions_tag_add(*, model: LoggedModel, name: str, version: int) -> None:
+    """List a registered model version made from `model` in its versions tag, as MLflow's store does (the list
+    in its JSON, `json.dumps` spacing; the same version again leaves only itself, an MLflow quirk kept)."""
+    with transaction.atomic():
+        LoggedModel.objects.select_for_update().filter(
+            pk=model.pk
+        ).first()  # one writer of the list at a time
+        tag = LoggedModelTag.objects.filter(logged_model=model, key=LOGGED_MODEL_VERSIONS_TAG).first()
+        versions = [{"name": name, "version": version}]
+        if tag is not None:
+            try:
+                existing = json.loads(tag.value)
+            except ValueError:
+                existing = None
+            if isinstance(existing, list) and versions[0] not in existing:
+                versions = existing + versions
+        logged_model_set_tags(model=model, tags={LOGGED_MODEL_VERSIONS_TAG: json.dumps(versions)})
+
+
 def logged_model_delete_tag(*, model: LoggedModel, key: str) -> None:
     deleted, _ = LoggedModelTag.objects.filter(logged_model=model, key=key).delete()
     if not deleted:
@@ -146,6 +168,21 @@ def logged_model_outputs_log(*, candidate, outputs: list[tuple[str, int]]) -> No
             LoggedModelOutput.objects.update_or_create(
                 candidate=candidate, logged_model=model, defaults={"step": step}
             )
+
+
+def logged_model_inputs_log(*, candidate, model_ids: list[str]) -> None:
+    """Record that `candidate` used logged models. MLflow records any id without a check; only this project's
+    logged models can be linked here, so other ids are skipped (the call still succeeds, as in MLflow)."""
+    eids = set()
+    for model_id in model_ids:
+        try:
+            eids.add(_eid(model_id))
+        except NotFoundError:
+            continue
+    model_pks = logged_model_list(project=candidate.project).filter(eid__in=eids).values_list("pk", flat=True)
+    LoggedModelInput.objects.bulk_create(
+        [LoggedModelInput(candidate=candidate, logged_model_id=pk) for pk in model_pks], ignore_conflicts=True
+    )
 
 
 def logged_model_metrics_log(*, project: Project, candidate_id: int, metrics: Sequence[tuple]) -> None:

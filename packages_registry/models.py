@@ -189,3 +189,17 @@ class LoggedModelOutput(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["candidate", "logged_model"], name="logged_model_output_unique")
         ]
+
+
+class LoggedModelInput(models.Model):
+    """A candidate's model input (MLflow 3 `runs/log-inputs` with `models`): a logged model the run used."""
+
+    candidate = models.ForeignKey(
+        "candidates.Candidate", on_delete=models.CASCADE, related_name="model_inputs"
+    )
+    logged_model = models.ForeignKey(LoggedModel, on_delete=models.CASCADE, related_name="inputs")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["candidate", "logged_model"], name="logged_model_input_unique")
+        ]

@@ -22,6 +22,8 @@ LOG_MODEL_HISTORY_TAG = "mlflow.log-model.history"  # MLflow 2.x log_model: a JS
 
 # ---------------------------------------------------------------- ids
 LOGGED_MODEL_ID_PREFIX = "m-"
+# A logged model's tag listing the registered model versions made from it: JSON `[{"name", "version"}]`.
+LOGGED_MODEL_VERSIONS_TAG = "mlflow.modelVersions"
 # What MLflow's messages call a run id (domain errors that reach the client quote it, as the reference does).
 RUN_ID_PARAMETER = "run_id"
 

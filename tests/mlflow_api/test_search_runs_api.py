@@ -76,6 +76,11 @@ def test_search_page_json_matches_the_run_serializer(read_api, tracking_exp):
     from candidates.selectors import candidate_get_for_project
     from candidates.services import candidate_inputs_log, candidate_update
     from mlflow_api.serializers import run_json
+    from packages_registry.logged_models import (
+        logged_model_create,
+        logged_model_inputs_log,
+        logged_model_outputs_log,
+    )
 
     odd = candidate_create(experiment=tracking_exp, name='quote " and </script>', start_time=5)
     candidate_log_batch(
@@ -96,6 +101,13 @@ def test_search_page_json_matches_the_run_serializer(read_api, tracking_exp):
     )  # fmt: skip
     finished = candidate_create(experiment=tracking_exp, name="finished", start_time=4)
     candidate_update(candidate=finished, status="FINISHED", end_time=99)
+    # MLflow 3 model links: outputs with steps, inputs without datasets
+    made, used = (
+        logged_model_create(project=tracking_exp.project, experiment=tracking_exp, name=name)
+        for name in ("made", "used")
+    )
+    logged_model_outputs_log(candidate=odd, outputs=[(made.model_id, 7), (used.model_id, -1)])
+    logged_model_inputs_log(candidate=finished, model_ids=[used.model_id, made.model_id])
     bare = candidate_create(experiment=tracking_exp, name="bare", start_time=3)
 
     found = read_api.post(S, {"experiment_ids": [str(tracking_exp.iid)]}).json()["runs"]
@@ -109,6 +121,9 @@ def test_search_page_json_matches_the_run_serializer(read_api, tracking_exp):
     ]
     assert found == expected
     assert "end_time" not in found[0]["info"] and found[1]["info"]["end_time"] == 99
+    assert [o["step"] for o in found[0]["outputs"]["model_outputs"]] == [7, -1]
+    assert len(found[1]["inputs"]["model_inputs"]) == 2 and found[1]["outputs"] == {} == found[2]["outputs"]
+    assert "model_inputs" not in found[2]["inputs"]
     values = {m["key"]: m["value"] for m in found[0]["data"]["metrics"]}
     assert (values["nan"], values["inf"], values["ninf"], values["third"]) == (
         "NaN",
