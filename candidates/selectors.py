@@ -15,9 +15,9 @@ from django.db import connection
 
 from experiments.models import Experiment
 from packages_registry.models import LoggedModel, LoggedModelInput, LoggedModelOutput
-from projects.db import hot_cursor
+from projects.db import hot_cursor, quoted_tables
 from projects.errors import NotFoundError
-from projects.mlflow_data import LOGGED_MODEL_ID_PREFIX
+from projects.mlflow_data import logged_model_id_sql
 from projects.models import Project
 
 from .models import (
@@ -47,15 +47,11 @@ def _data_sql(where: str) -> str:
     """One UNION ALL over the four tables (instead of four prefetch queries). Columns: kind, candidate id, name,
     text value, float value, step, timestamp, then the input's digest, source_type, source, schema, profile, tags."""
     qn = connection.ops.quote_name
-    t = {
-        m: qn(m._meta.db_table)
-        for m in (
-            CandidateParam, CandidateMetadata, CandidateLatestMetric, CandidateInput,
-            LoggedModel, LoggedModelOutput, LoggedModelInput,
-        )
-    }  # fmt: skip
-    # projects.mlflow_data.logged_model_id_of in SQL
-    model_id = f"'{LOGGED_MODEL_ID_PREFIX}' || replace(lm.eid::text, '-', '')"
+    t = quoted_tables(
+        CandidateParam, CandidateMetadata, CandidateLatestMetric, CandidateInput,
+        LoggedModel, LoggedModelOutput, LoggedModelInput,
+    )  # fmt: skip
+    model_id = logged_model_id_sql("lm.eid")
     nulls_input = "NULL, NULL, NULL, NULL, NULL, NULL"
     tags_text = "CAST(tags AS TEXT)"
     return (

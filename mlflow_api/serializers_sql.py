@@ -18,7 +18,8 @@ from django.db import connection
 
 from candidates.models import CandidateInput, CandidateLatestMetric, CandidateMetadata, CandidateParam
 from packages_registry.models import LoggedModel, LoggedModelInput, LoggedModelOutput
-from projects.mlflow_data import ARTIFACTS_SCHEME, LOGGED_MODEL_ID_PREFIX
+from projects.db import quoted_tables
+from projects.mlflow_data import ARTIFACTS_SCHEME, logged_model_id_sql
 
 
 @functools.cache
@@ -26,13 +27,10 @@ def run_json_sql() -> str:
     """The same shape as serializers.run_json: end_time only when set; NaN/±inf metric values become MLflow's
     strings (PostgreSQL's JSON output quotes them)."""
     qn = connection.ops.quote_name
-    t = {
-        m: qn(m._meta.db_table)
-        for m in (
-            CandidateParam, CandidateMetadata, CandidateLatestMetric, CandidateInput,
-            LoggedModel, LoggedModelOutput, LoggedModelInput,
-        )
-    }  # fmt: skip
+    t = quoted_tables(
+        CandidateParam, CandidateMetadata, CandidateLatestMetric, CandidateInput,
+        LoggedModel, LoggedModelOutput, LoggedModelInput,
+    )  # fmt: skip
 
     def agg(table: str, pairs: str, join: str = "") -> str:
         """The candidate's rows of `table` as a JSON array, NULL when there are none."""
@@ -60,7 +58,7 @@ def run_json_sql() -> str:
     key_value = "'key', x.name, 'value', x.value"
     metric_pairs = f"'key', x.name, 'value', x.value, 'timestamp', x.{qn('timestamp')}, 'step', x.step"
     # projects.mlflow_data.logged_model_id_of in SQL, over the logged model joined as `lm`
-    model = f"'model_id', '{LOGGED_MODEL_ID_PREFIX}' || replace(lm.eid::text, '-', '')"
+    model = f"'model_id', {logged_model_id_sql('lm.eid')}"
     model_join = f" JOIN {t[LoggedModel]} lm ON lm.id = x.logged_model_id"
     # As mlflow server: model inputs only once there are some, `outputs` {} until the run logged a model. The
     # sub-select names each array once, so it is read once.

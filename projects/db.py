@@ -60,3 +60,9 @@ def hot_cursor():
             register_tzloader(connection.timezone, raw)
         connection.validate_thread_sharing()
         return HotDebugCursor(raw, connection) if connection.queries_logged else connection.make_cursor(raw)
+
+
+def quoted_tables(*models) -> dict:
+    """{model: its quoted table name}, for raw SQL that names several tables."""
+    qn = connection.ops.quote_name
+    return {m: qn(m._meta.db_table) for m in models}

@@ -37,6 +37,11 @@ def logged_model_id_of(eid: uuid.UUID) -> str:
     return f"{LOGGED_MODEL_ID_PREFIX}{eid.hex}"
 
 
+def logged_model_id_sql(eid_column: str) -> str:
+    """logged_model_id_of as a PostgreSQL expression over a uuid column."""
+    return f"'{LOGGED_MODEL_ID_PREFIX}' || replace({eid_column}::text, '-', '')"
+
+
 # ---------------------------------------------------------------- artifact URIs
 ARTIFACTS_SCHEME = "mlflow-artifacts"
 ARTIFACTS_URI_PREFIX = f"{ARTIFACTS_SCHEME}:"
