@@ -16,9 +16,9 @@ from projects.models import Role
 from projects.rest import (
     PAGING_PARAMETERS,
     PROJECT_PARAMETER,
-    ErrorSerializer,
     GitLabApiView,
     error_response,
+    error_responses,
     gitlab_exception_handler,
     paginate,
 )
@@ -98,10 +98,6 @@ class UploadResultSerializer(serializers.Serializer):
     package_file = PackageFileSerializer()
 
 
-def _errors(*codes: int) -> dict:
-    return {code: OpenApiResponse(ErrorSerializer, description="error") for code in codes}
-
-
 def _packages_exception_handler(exc, context):
     if isinstance(exc, FileTooLargeError):
         return error_response(f"413 Request Entity Too Large: {exc.message}", 413)
@@ -140,7 +136,7 @@ class GenericFile(PackagesApiView):
         summary="Upload a file (streamed; replaces a file at the same path). Needs the developer role.",
         parameters=_FILE_PARAMETERS,
         request={"application/octet-stream": OpenApiTypes.BINARY},
-        responses={201: UploadResultSerializer, **_errors(400, 401, 403, 404, 413)},
+        responses={201: UploadResultSerializer, **error_responses(400, 401, 403, 404, 413)},
     )
     def put(self, request, project_ref: str, package_name: str, package_version: str, file_path: str):
         django_request = request._request
@@ -174,7 +170,7 @@ class GenericFile(PackagesApiView):
                 OpenApiTypes.BINARY, description="a byte range"
             ),
             416: OpenApiResponse(description="range not satisfiable"),
-            **_errors(400, 401, 404),
+            **error_responses(400, 401, 404),
         },
     )
     def get(self, request, project_ref: str, package_name: str, package_version: str, file_path: str):
@@ -203,7 +199,7 @@ class PackageList(PackagesApiView):
             OpenApiParameter("package_name", str, description="substring match"),
             OpenApiParameter("package_type", str, enum=PackageType.values),
         ],
-        responses={200: PackageSerializer(many=True), **_errors(400, 401, 404)},
+        responses={200: PackageSerializer(many=True), **error_responses(400, 401, 404)},
     )
     def get(self, request, project_ref: str):
         package_type = request.query_params.get("package_type", "")
@@ -230,7 +226,7 @@ class PackageDetail(PackagesApiView):
         operation_id="package_get",
         summary="One package.",
         parameters=[PROJECT_PARAMETER, _PACKAGE_ID],
-        responses={200: PackageSerializer, **_errors(401, 404)},
+        responses={200: PackageSerializer, **error_responses(401, 404)},
     )
     def get(self, request, project_ref: str, package_id: int):
         project = self.api_context.project
@@ -242,7 +238,7 @@ class PackageDetail(PackagesApiView):
         operation_id="package_delete",
         summary="Delete a package and its files. Needs the maintainer role.",
         parameters=[PROJECT_PARAMETER, _PACKAGE_ID],
-        responses={204: OpenApiResponse(description="deleted"), **_errors(401, 403, 404)},
+        responses={204: OpenApiResponse(description="deleted"), **error_responses(401, 403, 404)},
     )
     def delete(self, request, project_ref: str, package_id: int):
         package = selectors.package_get_for_project(project=self.api_context.project, package_id=package_id)
@@ -260,7 +256,7 @@ class PackageFileList(PackagesApiView):
         operation_id="package_file_list",
         summary="List a package's files in path order.",
         parameters=[PROJECT_PARAMETER, _PACKAGE_ID, *PAGING_PARAMETERS],
-        responses={200: PackageFileSerializer(many=True), **_errors(400, 401, 404)},
+        responses={200: PackageFileSerializer(many=True), **error_responses(400, 401, 404)},
     )
     def get(self, request, project_ref: str, package_id: int):
         package = selectors.package_get_for_project(project=self.api_context.project, package_id=package_id)
@@ -282,7 +278,7 @@ class PackageFileDetail(PackagesApiView):
             _PACKAGE_ID,
             OpenApiParameter("file_id", int, OpenApiParameter.PATH),
         ],
-        responses={204: OpenApiResponse(description="deleted"), **_errors(401, 403, 404)},
+        responses={204: OpenApiResponse(description="deleted"), **error_responses(401, 403, 404)},
     )
     def delete(self, request, project_ref: str, package_id: int, file_id: int):
         package = selectors.package_get_for_project(project=self.api_context.project, package_id=package_id)

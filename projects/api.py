@@ -11,7 +11,13 @@ from rest_framework.response import Response
 
 from .auth import Forbidden
 from .models import Role, TokenScope
-from .rest import PAGING_PARAMETERS, PROJECT_PARAMETER, ErrorSerializer, GitLabApiView, paginate
+from .rest import (
+    PAGING_PARAMETERS,
+    PROJECT_PARAMETER,
+    GitLabApiView,
+    error_responses,
+    paginate,
+)
 from .selectors import access_token_is_active, project_access_token_get, project_access_token_list
 from .services import access_token_revoke, project_access_token_create
 
@@ -66,10 +72,6 @@ class AccessTokenCreateSerializer(serializers.Serializer):
     )
 
 
-def _errors(*codes: int) -> dict:
-    return {code: OpenApiResponse(ErrorSerializer, description="error") for code in codes}
-
-
 _TOKEN_ID = OpenApiParameter("token_id", int, OpenApiParameter.PATH)
 
 
@@ -87,7 +89,7 @@ class AccessTokenList(GitLabApiView):
             *PAGING_PARAMETERS,
             OpenApiParameter("state", str, enum=["active", "inactive"], description="both when absent"),
         ],
-        responses={200: AccessTokenSerializer(many=True), **_errors(400, 401, 403, 404)},
+        responses={200: AccessTokenSerializer(many=True), **error_responses(400, 401, 403, 404)},
     )
     def get(self, request, project_ref: str):
         tokens = project_access_token_list(
@@ -101,7 +103,7 @@ class AccessTokenList(GitLabApiView):
         "the level cannot be above your own. The secret is in this answer only.",
         parameters=[PROJECT_PARAMETER],
         request=AccessTokenCreateSerializer,
-        responses={201: AccessTokenCreatedSerializer, **_errors(400, 401, 403, 404)},
+        responses={201: AccessTokenCreatedSerializer, **error_responses(400, 401, 403, 404)},
     )
     def post(self, request, project_ref: str):
         context = self.api_context
@@ -132,7 +134,7 @@ class AccessTokenDetail(GitLabApiView):
         operation_id="project_access_token_get",
         summary="One project access token. Needs the maintainer role.",
         parameters=[PROJECT_PARAMETER, _TOKEN_ID],
-        responses={200: AccessTokenSerializer, **_errors(401, 403, 404)},
+        responses={200: AccessTokenSerializer, **error_responses(401, 403, 404)},
     )
     def get(self, request, project_ref: str, token_id: str):
         token = project_access_token_get(project=self.api_context.project, token_id=int(token_id))
@@ -142,7 +144,7 @@ class AccessTokenDetail(GitLabApiView):
         operation_id="project_access_token_revoke",
         summary="Revoke a project access token. Needs the maintainer role.",
         parameters=[PROJECT_PARAMETER, _TOKEN_ID],
-        responses={204: OpenApiResponse(description="revoked"), **_errors(401, 403, 404)},
+        responses={204: OpenApiResponse(description="revoked"), **error_responses(401, 403, 404)},
     )
     def delete(self, request, project_ref: str, token_id: str):
         token = project_access_token_get(project=self.api_context.project, token_id=int(token_id))

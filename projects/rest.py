@@ -12,7 +12,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.renderers import OpenApiJsonRenderer2
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from drf_spectacular.views import SpectacularJSONAPIView
 from rest_framework import exceptions, serializers
 from rest_framework.authentication import BaseAuthentication
@@ -32,6 +32,11 @@ class ErrorSerializer(serializers.Serializer):
     """GitLab's error body."""
 
     message = serializers.CharField()
+
+
+def error_responses(*codes: int) -> dict:
+    """OpenAPI: these status codes answer GitLab's error body."""
+    return {code: OpenApiResponse(ErrorSerializer, description="error") for code in codes}
 
 
 class ProjectTokenAuthentication(BaseAuthentication):
