@@ -25,10 +25,8 @@ from .search_grammar import LOGGED_MODELS, filter_parse, order_key_parse
 from .serializers import (
     experiment_iids_from,
     field_int,
-    field_list,
     field_str,
     float_json,
-    invalid,
     max_results_check,
 )
 
@@ -164,7 +162,7 @@ def _datasets(items) -> list[tuple[str, str]]:
         return []
     if not isinstance(items, list) or not all(isinstance(d, dict) and d.get("dataset_name") for d in items):
         raise MlflowError("`dataset_name` in the `datasets` clause must be specified.")
-    return [(str(d["dataset_name"]), str(d.get("dataset_digest") or "")) for d in items]
+    return [(field_str(d, "dataset_name"), field_str(d, "dataset_digest") or "") for d in items]
 
 
 def _order(items) -> list[OrderKey]:
@@ -176,38 +174,13 @@ def _order(items) -> list[OrderKey]:
         key = order_key_parse(item["field_name"], LOGGED_MODELS)
         dataset = None
         if key.kind == "metric" and (item.get("dataset_name") or item.get("dataset_digest")):
-            dataset = (str(item.get("dataset_name") or ""), str(item.get("dataset_digest") or ""))
+            dataset = (field_str(item, "dataset_name") or "", field_str(item, "dataset_digest") or "")
         order.append(OrderKey(key.kind, key.key, item.get("ascending", True) is not False, dataset))
     return order
 
 
-def _search_fields_check(data: dict) -> None:
-    """Refuse wrong shapes before the filter/order parsing (which expects strings and objects) sees them."""
-    for index, experiment_id in enumerate(field_list(data, "experiment_ids")):
-        if (
-            not (isinstance(experiment_id, str) and experiment_id.isascii() and experiment_id.isdigit())
-            or len(experiment_id) > 18
-        ):
-            raise invalid(f"experiment_ids[{index}]", experiment_id, "Expected an experiment id.")
-    for name in ("filter", "page_token"):
-        if data.get(name) is not None and not isinstance(data[name], str):
-            raise invalid(name, data[name], "Expected a string.")
-    field_int(data, "max_results")
-    for name, fields in (
-        ("order_by", ("field_name", "dataset_name", "dataset_digest")),
-        ("datasets", ("dataset_name", "dataset_digest")),
-    ):
-        for index, item in enumerate(field_list(data, name)):
-            if not isinstance(item, dict):
-                raise invalid(f"{name}[{index}]", item, "Expected an object.")
-            for field in fields:
-                if item.get(field) is not None and not isinstance(item[field], str):
-                    raise invalid(f"{name}[{index}].{field}", item[field], "Expected a string.")
-
-
 @mlflow_endpoint(("POST", "GET"))
 def logged_model_search(request, ctx, data):
-    _search_fields_check(data)
     models, next_page = lm.logged_model_search(
         project=ctx.project,
         experiment_iids=experiment_iids_from(data),

@@ -185,12 +185,11 @@ def max_results_check(max_results, *, threshold: int = MAX_RESULTS_THRESHOLD) ->
 def experiment_iids_from(data: dict, name: str = "experiment_ids") -> list[int]:
     iids = []
     for value in field_list(data, name):
-        try:
-            iids.append(int(value))
-        except (TypeError, ValueError) as exc:
-            raise MlflowError(
-                f"Invalid experiment ID '{value}'. Experiment ID must be a valid integer."
-            ) from exc
+        text = str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
+        # ASCII digits that fit in bigint: int() alone also takes '²', ' 7' and 5,000-digit strings.
+        if not (text.isascii() and text.isdigit() and len(text) <= 18):
+            raise MlflowError(f"Invalid experiment ID '{value}'. Experiment ID must be a valid integer.")
+        iids.append(int(text))
     return iids
 
 
