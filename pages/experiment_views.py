@@ -29,11 +29,11 @@ from candidates.table import (
     table_view_rows,
 )
 from candidates.templatetags.assay import duration, metric
+from ci_integration.selectors import ci_builds_for_candidates
 from mlflow_api.search_grammar import candidate_filter_parse
 from projects.decorators import project_page
 from projects.models import Role
 
-from . import integrations
 from .experiment_selectors import experiment_counts, experiment_get_for_page, experiment_list_page
 
 TRACE_CAP = 10  # line-chart traces on the Performance tab: the first candidates of the current view
@@ -132,7 +132,7 @@ def _table_context(request, experiment, spec: TableSpec) -> dict:
     for row in page.rows:
         row.deletable = deletable
     _prepare_cells(page.rows, spec)
-    ci_jobs = integrations.ci_jobs_for(candidate_ids=[row.candidate.pk for row in page.rows])
+    ci_jobs = ci_builds_for_candidates([row.candidate.pk for row in page.rows])
     return {
         "ci_jobs": ci_jobs,
         "spec": spec,

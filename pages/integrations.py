@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from django.urls import NoReverseMatch, reverse
 
-from ci_integration.models import CiBuild
-from model_registry.models import ModelVersion
+from ci_integration.selectors import ci_builds_for_candidates
+from model_registry.selectors import model_version_for_candidate
 from packages_registry.selectors import package_directory_list, package_for_candidate
 
 
@@ -17,13 +17,6 @@ def _reverse(name: str, args: list) -> str:
         return reverse(name, args=args)
     except NoReverseMatch:
         return ""
-
-
-def ci_jobs_for(*, candidate_ids: list[int]) -> dict[int, object]:
-    """CI builds of many candidates in one query ({} when the CI app has none)."""
-    if not candidate_ids:
-        return {}
-    return {b.candidate_id: b for b in CiBuild.objects.filter(candidate_id__in=candidate_ids)}
 
 
 def _artifacts(project, candidate) -> dict:
@@ -37,9 +30,9 @@ def _artifacts(project, candidate) -> dict:
 
 def _model_versions(project, candidate) -> list[dict]:
     out = []
-    for version in ModelVersion.objects.select_related("model").filter(
-        candidate=candidate, model__project=project
-    ):
+    for version in model_version_for_candidate(candidate=candidate):
+        if version.model.project_id != project.pk:
+            continue
         url = _reverse("model_registry:version_detail", [project.path, version.model_id, version.pk])
         out.append({"version": version, "url": url or f"/{project.path}/-/ml/models/"})
     return out
@@ -55,7 +48,7 @@ def candidate_extras(*, project, candidate) -> dict:
     """{'artifacts': {...}, 'ci': CiBuild | None, 'model_versions': [...], 'package_name', 'package_version'}."""
     return {
         "artifacts": _artifacts(project, candidate),
-        "ci": ci_jobs_for(candidate_ids=[candidate.pk]).get(candidate.pk),
+        "ci": ci_builds_for_candidates([candidate.pk]).get(candidate.pk),
         "model_versions": _model_versions(project, candidate),
         "package_name": f"ml_experiment_{candidate.experiment.iid}",
         "package_version": str(candidate.iid),
