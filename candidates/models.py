@@ -60,8 +60,13 @@ class Candidate(models.Model):
         return self.user_name if self.user_name != self.account_name else ""
 
     @property
-    def run_id(self) -> str:
+    def eid_hex(self) -> str:
+        """The candidate's external id as 32 hex digits (what MLflow calls the run id)."""
         return run_id_of(self.eid)
+
+    @property
+    def run_id(self) -> str:  # being renamed to eid_hex (issue 10); removed once every caller moved
+        return self.eid_hex
 
     @property
     def package_name(self) -> str:
