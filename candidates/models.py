@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from experiments.models import Experiment, Lifecycle
-from projects.mlflow_data import run_artifact_uri, run_id_of
+from projects.mlflow_data import eid_hex_of, run_artifact_uri
 from projects.models import Project
 
 
@@ -23,7 +23,7 @@ class Candidate(models.Model):
     # Denormalised from the experiment: every lookup goes through the project the caller may see.
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="candidates")
     iid = models.PositiveBigIntegerField(help_text="Number inside the experiment.")
-    eid = models.UUIDField(default=uuid.uuid4, unique=True, help_text="MLflow's run_id is its 32-hex form.")
+    eid = models.UUIDField(default=uuid.uuid4, unique=True, help_text="MLflow's run id is its 32-hex form.")
     name = models.CharField(max_length=500, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
     start_time = models.BigIntegerField(null=True, blank=True, help_text="ms since the epoch")
@@ -62,7 +62,7 @@ class Candidate(models.Model):
     @property
     def eid_hex(self) -> str:
         """The candidate's external id as 32 hex digits (what MLflow calls the run id)."""
-        return run_id_of(self.eid)
+        return eid_hex_of(self.eid)
 
     @property
     def run_id(self) -> str:  # being renamed to eid_hex (issue 10); removed once every caller moved

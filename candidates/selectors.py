@@ -8,16 +8,14 @@ JSON the MLflow API sends is built by PostgreSQL from expressions mlflow_api/ser
 import functools
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import connection
 
 from experiments.models import Experiment
-from packages_registry.models import LoggedModel, LoggedModelInput, LoggedModelOutput
 from projects.db import hot_cursor, quoted_tables
 from projects.errors import NotFoundError
-from projects.mlflow_data import logged_model_id_sql
 from projects.models import Project
 
 from .models import (
@@ -43,46 +41,57 @@ class CandidateData:
     model_inputs: list[str] = field(default_factory=list)
 
 
-def _data_sql(where: str) -> str:
-    """One UNION ALL over the four tables (instead of four prefetch queries). Columns: kind, candidate id, name,
-    text value, float value, step, timestamp, then the input's digest, source_type, source, schema, profile, tags."""
+# Extra UNION ALL branches of a candidate's data that live in apps above this one (MLflow 3 model links are
+# packages_registry's tables): given the WHERE clause on `candidate_id`, SQL of rows in _data_sql's columns,
+# kind 4 `(model id, step)` produced, kind 5 `model id` used. Callers up the stack pass
+# the package registry's logged_model_link_branches; candidates itself never imports those tables.
+LinkBranches = Callable[[str], Sequence[str]]
+
+
+def _data_sql(where: str, links: LinkBranches | None = None) -> tuple[str, int]:
+    """One UNION ALL over the four tables (instead of four prefetch queries), plus the `links` branches.
+    Columns: kind, id, candidate id, name, text value, float value, step, timestamp, then the input's digest,
+    source_type, source, schema, profile, tags. Returns the SQL and how many times it uses `where`."""
     qn = connection.ops.quote_name
-    t = quoted_tables(
-        CandidateParam, CandidateMetadata, CandidateLatestMetric, CandidateInput,
-        LoggedModel, LoggedModelOutput, LoggedModelInput,
-    )  # fmt: skip
-    model_id = logged_model_id_sql("lm.eid")
+    t = quoted_tables(CandidateParam, CandidateMetadata, CandidateLatestMetric, CandidateInput)
     nulls_input = "NULL, NULL, NULL, NULL, NULL, NULL"
     tags_text = "CAST(tags AS TEXT)"
-    return (
+    branches = [
         f"SELECT 0 AS kind, id, candidate_id, name, value AS text_value, CAST(NULL AS DOUBLE PRECISION) AS num,"
         f" CAST(NULL AS BIGINT) AS step, CAST(NULL AS BIGINT) AS ts, CAST(NULL AS TEXT) AS digest,"
         f" CAST(NULL AS TEXT) AS source_type, CAST(NULL AS TEXT) AS source, CAST(NULL AS TEXT) AS sch,"
         f" CAST(NULL AS TEXT) AS profile, CAST(NULL AS TEXT) AS tags"
-        f" FROM {t[CandidateParam]} WHERE {where}"
-        f" UNION ALL SELECT 1, id, candidate_id, name, value, NULL, NULL, NULL, {nulls_input}"
-        f" FROM {t[CandidateMetadata]} WHERE {where}"
-        f" UNION ALL SELECT 2, id, candidate_id, name, NULL, value, step, {qn('timestamp')}, {nulls_input}"
-        f" FROM {t[CandidateLatestMetric]} WHERE {where}"
-        f" UNION ALL SELECT 3, id, candidate_id, name, NULL, NULL, NULL, NULL, digest, source_type, source,"
-        f" {qn('schema')}, profile, {tags_text} FROM {t[CandidateInput]} WHERE {where}"
-        f" UNION ALL SELECT 4, lmo.id, lmo.candidate_id, {model_id}, NULL, NULL, lmo.step, NULL, {nulls_input}"
-        f" FROM {t[LoggedModelOutput]} lmo JOIN {t[LoggedModel]} lm ON lm.id = lmo.logged_model_id WHERE lmo.{where}"
-        f" UNION ALL SELECT 5, lmi.id, lmi.candidate_id, {model_id}, NULL, NULL, NULL, NULL, {nulls_input}"
-        f" FROM {t[LoggedModelInput]} lmi JOIN {t[LoggedModel]} lm ON lm.id = lmi.logged_model_id WHERE lmi.{where}"
-        " ORDER BY 1, 2"
+        f" FROM {t[CandidateParam]} WHERE {where}",
+        f"SELECT 1, id, candidate_id, name, value, NULL, NULL, NULL, {nulls_input}"
+        f" FROM {t[CandidateMetadata]} WHERE {where}",
+        f"SELECT 2, id, candidate_id, name, NULL, value, step, {qn('timestamp')}, {nulls_input}"
+        f" FROM {t[CandidateLatestMetric]} WHERE {where}",
+        f"SELECT 3, id, candidate_id, name, NULL, NULL, NULL, NULL, digest, source_type, source,"
+        f" {qn('schema')}, profile, {tags_text} FROM {t[CandidateInput]} WHERE {where}",
+        *(links(where) if links else ()),
+    ]
+    return " UNION ALL ".join(branches) + " ORDER BY 1, 2", len(branches)
+
+
+def data_branch_columns(*, kind: int, alias: str, name_sql: str, step_sql: str = "NULL") -> str:
+    """The column list of a `links` branch in _data_sql's shape (for callers writing LinkBranches)."""
+    return f"SELECT {kind}, {alias}.id, {alias}.candidate_id, {name_sql}, NULL, NULL, {step_sql}, NULL" + (
+        ", NULL" * 6
     )
 
 
-def candidate_data(*, candidate_ids: Sequence[int]) -> dict[int, CandidateData]:
-    """{candidate id: CandidateData} for many candidates in one query."""
+def candidate_data(
+    *, candidate_ids: Sequence[int], links: LinkBranches | None = None
+) -> dict[int, CandidateData]:
+    """{candidate id: CandidateData} for many candidates in one query (model links only with `links`)."""
     out = {pk: CandidateData() for pk in candidate_ids}
     if not out:
         return out
     ids = list(out)
+    sql, uses = _data_sql("candidate_id = ANY(CAST(%s AS BIGINT[]))", links)
     # One array parameter, whatever the page size (search pages hold up to 50,000 runs).
     with hot_cursor() as cursor:
-        cursor.execute(_data_sql("candidate_id = ANY(CAST(%s AS BIGINT[]))"), [ids] * 6)
+        cursor.execute(sql, [ids] * uses)
         for row in cursor.fetchall():
             _data_row_add(out[row[2]], row)
     return out
@@ -130,7 +139,7 @@ def _data_row_add(data: CandidateData, row) -> None:
 
 
 @functools.cache
-def _candidate_sql(with_data: bool) -> tuple[str, list[str], list[str]]:
+def _candidate_sql(with_data: bool, links: LinkBranches | None) -> tuple[str, list[str], list[str]]:
     qn = connection.ops.quote_name
     c_fields, e_fields = Candidate._meta.concrete_fields, Experiment._meta.concrete_fields
     columns = [f"c.{qn(f.column)}" for f in c_fields] + [f"e.{qn(f.column)}" for f in e_fields]
@@ -145,7 +154,7 @@ def _candidate_sql(with_data: bool) -> tuple[str, list[str], list[str]]:
     if with_data:
         sql += (
             " LEFT JOIN LATERAL (SELECT row_number() OVER (ORDER BY u.kind, u.id) AS seq, u.*"
-            f" FROM ({_data_sql('candidate_id = c.id')}) u) d ON TRUE"
+            f" FROM ({_data_sql('candidate_id = c.id', links)[0]}) u) d ON TRUE"
         )
     # By eid alone (the unique index, whatever the statistics say); the project is checked on the row.
     sql += " WHERE c.eid = %s"
@@ -154,26 +163,30 @@ def _candidate_sql(with_data: bool) -> tuple[str, list[str], list[str]]:
     return sql, [f.attname for f in c_fields], [f.attname for f in e_fields]
 
 
-def candidate_get_for_project(*, project: Project, run_id: str, with_data: bool = False) -> Candidate:
-    """The candidate with this MLflow run id (32 hex) in the project (its experiment selected), or NotFoundError.
+def candidate_get_for_project(
+    *, project: Project, eid_hex: str, with_data: bool = False, links: LinkBranches | None = None
+) -> Candidate:
+    """The candidate with this external id (32 hex, MLflow's run id) in the project (its experiment selected),
+    or NotFoundError.
 
-    with_data also loads `candidate.data` (CandidateData: params, metadata, latest metrics, inputs). All of it
-    is one query (a LATERAL UNION ALL), this being every MLflow run call's first read.
+    with_data also loads `candidate.data` (CandidateData: params, metadata, latest metrics, inputs, and the
+    model links when `links` is given). All of it is one query (a LATERAL UNION ALL), this being every MLflow
+    run call's first read.
     """
     try:
-        eid = uuid.UUID(hex=str(run_id))
+        eid = uuid.UUID(hex=str(eid_hex))
     except (ValueError, TypeError) as exc:
-        raise NotFoundError(f"Run with id={run_id} not found") from exc
-    sql, c_names, e_names = _candidate_sql(with_data)
+        raise NotFoundError(f"Run with id={eid_hex} not found") from exc
+    sql, c_names, e_names = _candidate_sql(with_data, links)
     with hot_cursor() as cursor:
         cursor.execute(sql, [eid])
         rows = cursor.fetchall()
     if not rows:
-        raise NotFoundError(f"Run with id={run_id} not found")
+        raise NotFoundError(f"Run with id={eid_hex} not found")
     first, split, end = rows[0], len(c_names), len(c_names) + len(e_names)
     candidate = Candidate.from_db(connection.alias, c_names, first[:split])
     if candidate.project_id != project.pk:
-        raise NotFoundError(f"Run with id={run_id} not found")
+        raise NotFoundError(f"Run with id={eid_hex} not found")
     candidate.experiment = Experiment.from_db(connection.alias, e_names, first[split:end])
     if with_data:
         candidate.data = CandidateData()
@@ -182,12 +195,13 @@ def candidate_get_for_project(*, project: Project, run_id: str, with_data: bool 
     return candidate
 
 
-def candidate_ids_for_run_ids(*, project: Project, run_ids: Sequence[str]) -> dict[str, int]:
-    """{run id: candidate id} for the given MLflow run ids that exist in the project (others are left out)."""
+def candidate_ids_for_eid_hexes(*, project: Project, eid_hexes: Sequence[str]) -> dict[str, int]:
+    """{external id hex: candidate id} for the given ids (MLflow run ids) that exist in the project (others are
+    left out)."""
     eids = {}
-    for run_id in run_ids:
+    for eid_hex in eid_hexes:
         try:
-            eids[uuid.UUID(hex=str(run_id))] = str(run_id)
+            eids[uuid.UUID(hex=str(eid_hex))] = str(eid_hex)
         except (ValueError, TypeError):
             continue
     found = Candidate.objects.filter(project=project, eid__in=list(eids)).values_list("eid", "pk")

@@ -15,7 +15,6 @@ from collections.abc import Iterable, Sequence
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ci_integration.services import ci_link_candidate_from_metadata
 from experiments.models import Experiment, Lifecycle
 from projects.db import hot_cursor
 from projects.errors import InvalidStateError, InvalidValueError, NotFoundError
@@ -97,7 +96,7 @@ def length_check(value: str, limit: int, what: str) -> str:
 def _active_check(candidate: Candidate) -> None:
     if candidate.lifecycle != Lifecycle.ACTIVE:
         raise InvalidValueError(
-            f"The run {candidate.run_id} must be in the 'active' state. Current state is {candidate.lifecycle}."
+            f"The run {candidate.eid_hex} must be in the 'active' state. Current state is {candidate.lifecycle}."
         )
 
 
@@ -122,8 +121,8 @@ def candidate_create(
     tag_name = pairs.get(RUN_NAME_TAG)
     if name and tag_name and name != tag_name:
         raise InvalidValueError(
-            f"Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values "
-            f"(run_name='{name}', mlflow.runName='{tag_name}')."
+            f"Both 'run_name' argument and '{RUN_NAME_TAG}' tag are specified, but with different values "
+            f"(run_name='{name}', {RUN_NAME_TAG}='{tag_name}')."
         )
     name = length_check(name or tag_name or candidate_nickname(), MAX_NAME_LENGTH, "run_name")
     length_check(user_name or "", MAX_USER_NAME_LENGTH, "user_id")
@@ -144,8 +143,6 @@ def candidate_create(
             status=Status.RUNNING,
         )
         _metadata_upsert(candidate, pairs)
-        # create_run carries the CI plugin's tags, so the CI link starts here too, not only on set_tag.
-        _ci_link_on_commit(candidate.pk, list(pairs))
     candidate.experiment = experiment
     return candidate
 
@@ -219,47 +216,45 @@ def candidate_log_batch(
             metrics_write(candidate.pk, metrics)
         if pairs:
             _metadata_upsert(candidate, pairs)
-    if pairs:
-        _ci_link_on_commit(candidate.pk, list(pairs))
 
 
 class _SlowPath(Exception):
     pass
 
 
-def candidate_log_batch_for_run(
+def candidate_log_batch_by_eid(
     *,
     project,
-    run_id: str,
+    eid_hex: str,
     metrics: Sequence[tuple[str, float, int, int]] = (),
     params: Sequence[tuple[str, str]] = (),
     tags: Sequence[tuple[str, str]] = (),
 ) -> int:
-    """log-metric and log-batch by MLflow run id, with candidate_log_batch's behaviour and errors; the
+    """log-metric and log-batch by external id (32 hex, MLflow's run id), with candidate_log_batch's behaviour and errors; the
     candidate's id.
 
     Metrics alone (the clients' hottest write) take `_metrics_log_for_run`: one statement after
     authentication.
     """
     if metrics and not params and not tags:
-        return _metrics_log_for_run(project=project, run_id=run_id, metrics=metrics)
-    candidate = candidate_get_for_project(project=project, run_id=run_id)
+        return _metrics_log_for_run(project=project, eid_hex=eid_hex, metrics=metrics)
+    candidate = candidate_get_for_project(project=project, eid_hex=eid_hex)
     candidate_log_batch(candidate=candidate, metrics=metrics, params=params, tags=tags)
     return candidate.pk
 
 
-def _metrics_log_for_run(*, project, run_id: str, metrics: Sequence[tuple[str, float, int, int]]) -> int:
-    """Metrics by run id; the candidate's id. The candidate lookup (in the project), the active
+def _metrics_log_for_run(*, project, eid_hex: str, metrics: Sequence[tuple[str, float, int, int]]) -> int:
+    """Metrics by external id; the candidate's id. The candidate lookup (in the project), the active
     check and both writes are one statement."""
     try:
         if not metrics or len(metrics) > PG_CHUNK:
             raise _SlowPath
-        eid = uuid.UUID(hex=str(run_id))
+        eid = uuid.UUID(hex=str(eid_hex))
         for name in dict.fromkeys(m[0] for m in metrics):
             key_check(name, "name")
     except (_SlowPath, ValueError, TypeError, InvalidValueError):
         # Anything unusual takes the general path, which also orders the errors (404, deleted, bad key).
-        candidate = candidate_get_for_project(project=project, run_id=run_id)
+        candidate = candidate_get_for_project(project=project, eid_hex=eid_hex)
         candidate_log_batch(candidate=candidate, metrics=metrics)
         return candidate.pk
     qn = connection.ops.quote_name
@@ -272,7 +267,7 @@ def _metrics_log_for_run(*, project, run_id: str, metrics: Sequence[tuple[str, f
         cursor.execute(sql, [eid, project.pk, *writes_params])
         row = cursor.fetchone()
     if row is None:
-        raise NotFoundError(f"Run with id={run_id} not found")
+        raise NotFoundError(f"Run with id={eid_hex} not found")
     candidate_id, lifecycle = row
     if lifecycle != Lifecycle.ACTIVE:
         raise InvalidValueError(
@@ -316,7 +311,7 @@ def candidate_metadata_delete(*, candidate: Candidate, name: str) -> None:
     _active_check(candidate)
     deleted, _ = CandidateMetadata.objects.filter(candidate=candidate, name=name).delete()
     if not deleted:
-        raise NotFoundError(f"No tag with name: {name} in run with id {candidate.run_id}")
+        raise NotFoundError(f"No tag with name: {name} in run with id {candidate.eid_hex}")
 
 
 def candidate_inputs_log(*, candidate: Candidate, datasets: Sequence[dict]) -> None:
@@ -385,7 +380,7 @@ def _params_insert(candidate: Candidate, params: list[tuple[str, str]]) -> None:
         if stored.get(name) != value:
             raise InvalidValueError(
                 f"Changing param values is not allowed. Param with key='{name}' was already logged with "
-                f"value='{stored.get(name)}' for run ID='{candidate.run_id}'. Attempted logging new value "
+                f"value='{stored.get(name)}' for run ID='{candidate.eid_hex}'. Attempted logging new value "
                 f"'{value}'."
             )
 
@@ -400,15 +395,3 @@ def _metadata_upsert(candidate: Candidate, pairs: dict[str, str]) -> None:
     if RUN_NAME_TAG in pairs and pairs[RUN_NAME_TAG] != candidate.name:
         candidate.name = pairs[RUN_NAME_TAG]
         Candidate.objects.filter(pk=candidate.pk).update(name=candidate.name, updated_at=timezone.now())
-
-
-def _ci_link_on_commit(candidate_id: int, names: list[str]) -> None:
-    def link():
-        try:
-            ci_link_candidate_from_metadata(candidate_id=candidate_id, names=names)
-        except Exception:  # noqa: BLE001 - linking CI must never fail the MLflow call that set the tag
-            import logging
-
-            logging.getLogger(__name__).exception("CI link failed for candidate %s", candidate_id)
-
-    transaction.on_commit(link)

@@ -1,10 +1,11 @@
 """Writes for CI records: link a candidate to its CI job from its tags, enrich it from the CI server, sweep.
 
-Flow: candidates.services sets tags -> on commit calls `ci_link_candidate_from_metadata` -> a CiBuild is written
-from the tags -> a `ci` queue task asks the project's CI server (if any) -> `ci_build_enrich` stores the answer.
+Flow: mlflow_api sets tags through candidates.services, then calls `ci_link_candidate_on_commit` -> a CiBuild
+is written from the tags -> a `ci` queue task asks the project's CI server (if any) -> `ci_build_enrich` stores the answer.
 """
 
 import logging
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
@@ -32,8 +33,17 @@ _ENRICHED_FIELDS = [
 ]
 
 
+def ci_link_candidate_on_commit(*, candidate_id: int, names: Iterable[str]) -> None:
+    """What a caller that wrote a candidate's metadata (tags) calls next, with the keys it set: the CI record is
+    linked once the write commits (at once outside a transaction). Nothing happens unless a CI key was set."""
+    names = list(names)
+    if CI_TAG_KEYS.isdisjoint(names):
+        return
+    transaction.on_commit(lambda: ci_link_candidate_from_metadata(candidate_id=candidate_id, names=names))
+
+
 def ci_link_candidate_from_metadata(*, candidate_id: int, names: list[str]) -> None:
-    """Called by candidates.services after metadata (tags) were written; names are the tag keys just set.
+    """Link the candidate to its CI record after metadata (tags) were written; names are the tag keys just set.
 
     Must never raise into the MLflow call that set the tag and must not block on the network: the CI server is
     asked by a Celery task; if the broker is down the record stays pending and the periodic sweep enqueues it.

@@ -164,7 +164,7 @@ def run_artifact_list(request: HttpRequest, ctx: ApiContext, data: dict):
         rel = _artifact_rel_path(path)
     except InvalidValueError:
         rel = None  # a path no artifact can have (backslash, control character): the reference lists nothing
-    candidate = candidate_get_for_project(project=ctx.project, run_id=run_id)
+    candidate = candidate_get_for_project(project=ctx.project, eid_hex=run_id)
     response: dict = {"root_uri": candidate.artifact_uri}
     package = selectors.package_for_candidate(candidate=candidate) if rel is not None else None
     files = []

@@ -90,7 +90,7 @@ def _experiment(ctx, experiment_id):
 
 
 def _candidate(ctx, run_id):
-    return candidate_get_for_project(project=ctx.project, run_id=str(run_id))
+    return candidate_get_for_project(project=ctx.project, eid_hex=str(run_id))
 
 
 def _with_related(model: LoggedModel) -> LoggedModel:

@@ -39,7 +39,7 @@ def _history_stream(candidate, key: str):
 
 @mlflow_endpoint(("GET",))
 def metric_history(request, ctx, data):
-    candidate = selectors.candidate_get_for_project(project=ctx.project, run_id=run_id_from(data))
+    candidate = selectors.candidate_get_for_project(project=ctx.project, eid_hex=run_id_from(data))
     key = field_str(data, "metric_key", required=True)
     max_results = field_int(data, "max_results")
     if max_results is not None:
@@ -92,7 +92,7 @@ def metric_history_bulk_interval(request, ctx, data):
             "end_step must be greater than start_step. "
             f"Found start_step={start_step} and end_step={end_step}."
         )
-    ids = selectors.candidate_ids_for_run_ids(project=ctx.project, run_ids=[str(r) for r in run_ids])
+    ids = selectors.candidate_ids_for_eid_hexes(project=ctx.project, eid_hexes=[str(r) for r in run_ids])
     sampled = metric_selectors.candidate_metric_history_sampled(
         candidate_ids=list(dict.fromkeys(ids.values())),
         name=key,

@@ -41,7 +41,7 @@ def version_json(version: ModelVersion, model: Model | None = None) -> dict:
         "current_stage": version.stage,
         "description": version.description,
         "source": version.source,
-        "run_id": version.run_id,
+        "run_id": version.candidate_eid_hex,
         "status": version.status,
         "tags": _tags(version.metadata.all()),
         "aliases": sorted(a.name for a in version.aliases.all()),
@@ -263,7 +263,7 @@ def model_version_create(request, ctx, data):
     version = services.model_version_create(
         model=model,
         location=location,
-        run_id=run_id,
+        candidate_eid_hex=run_id,
         source=source,
         description=_optional(data, "description") or "",
         tags=_tag_list(data),

@@ -6,9 +6,11 @@ from django.http import HttpResponse
 from django.urls import path
 
 from candidates import search, selectors, services
+from ci_integration.services import ci_link_candidate_on_commit
 from experiments.selectors import experiment_get_for_project
 from experiments.services import experiment_default_ensure
 from packages_registry.logged_models import logged_model_inputs_log, logged_model_metrics_log
+from packages_registry.selectors import logged_model_link_branches
 from projects.errors import InvalidValueError
 
 from .base import mlflow_endpoint
@@ -44,12 +46,13 @@ MAX_BATCH_REQUEST_BYTES = 1_000_000
 
 def _candidate(ctx, data, *, with_data=False):
     return selectors.candidate_get_for_project(
-        project=ctx.project, run_id=run_id_from(data), with_data=with_data
+        project=ctx.project, eid_hex=run_id_from(data), with_data=with_data, links=logged_model_link_branches
     )
 
 
 def _run_body(candidate) -> dict:
-    return {"run": run_json(candidate, selectors.candidate_data(candidate_ids=[candidate.pk])[candidate.pk])}
+    data = selectors.candidate_data(candidate_ids=[candidate.pk], links=logged_model_link_branches)
+    return {"run": run_json(candidate, data[candidate.pk])}
 
 
 _NUMBER = (int, float)
@@ -108,14 +111,17 @@ def run_create(request, ctx, data):
     if experiment_id == "0":
         experiment_default_ensure(project=ctx.project)
     experiment = experiment_get_for_project(project=ctx.project, experiment_id=experiment_id)
+    tags = key_values(data, "tags")
     candidate = services.candidate_create(
         experiment=experiment,
         user=ctx.user,
         user_name=field_str(data, "user_id", default="") or getattr(ctx.user, "username", ""),
         start_time=field_int(data, "start_time"),
         name=field_str(data, "run_name", default=""),
-        metadata=key_values(data, "tags"),
+        metadata=tags,
     )
+    # create_run carries the CI plugin's tags, so the CI link starts here too, not only on set_tag.
+    ci_link_candidate_on_commit(candidate_id=candidate.pk, names=(k for k, _ in tags))
     return _run_body(candidate)
 
 
@@ -169,11 +175,13 @@ def _model_metrics(items: list[dict], parsed: list[tuple[str, float, int, int]])
 
 def _log_for_run(ctx, data, *, metrics, params=(), tags=(), model_metrics=()) -> None:
     """Log to the run; the points logged with a model id (MLflow 3) are that logged model's metrics too."""
-    candidate_id = services.candidate_log_batch_for_run(
-        project=ctx.project, run_id=run_id_from(data), metrics=metrics, params=params, tags=tags
+    candidate_id = services.candidate_log_batch_by_eid(
+        project=ctx.project, eid_hex=run_id_from(data), metrics=metrics, params=params, tags=tags
     )
     if model_metrics:
         logged_model_metrics_log(project=ctx.project, candidate_id=candidate_id, metrics=model_metrics)
+    if tags:
+        ci_link_candidate_on_commit(candidate_id=candidate_id, names=(k for k, _ in tags))
 
 
 @mlflow_endpoint(("POST",), write=True)
@@ -195,7 +203,9 @@ def run_log_parameter(request, ctx, data):
 def run_set_tag(request, ctx, data):
     key = field_str(data, "key", required=True)
     value = field_str(data, "value", default="")
-    services.candidate_metadata_set(candidate=_candidate(ctx, data), name=key, value=value)
+    candidate = _candidate(ctx, data)
+    services.candidate_metadata_set(candidate=candidate, name=key, value=value)
+    ci_link_candidate_on_commit(candidate_id=candidate.pk, names=[key])
     return {}
 
 

@@ -371,7 +371,7 @@ MODEL_VERSIONS = Grammar(
     kinds={k: v for k, v in _PREFIXES.items() if v in ("attribute", "tag")},
     attributes={
         "name": "model_name",
-        "run_id": "run_id",
+        "run_id": "candidate_eid_hex",
         "source_path": "source",
         "version_number": "version",
     },

@@ -30,8 +30,8 @@ class ModelVersionMetadataInline(admin.TabularInline):
 
 @admin.register(ModelVersion)
 class ModelVersionAdmin(admin.ModelAdmin):
-    list_display = ["model", "version", "semver", "stage", "status", "run_id", "created_at"]
+    list_display = ["model", "version", "semver", "stage", "status", "candidate_eid_hex", "created_at"]
     list_select_related = ["model"]
-    search_fields = ["model__name", "run_id", "semver"]
+    search_fields = ["model__name", "candidate_eid_hex", "semver"]
     raw_id_fields = ["model", "candidate", "package", "user"]
     inlines = [ModelVersionMetadataInline]

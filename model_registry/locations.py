@@ -149,9 +149,10 @@ def _run_candidate(project: Project, run_hex: str, source: str):
 def version_source_resolve(
     *, project: Project, source: str, run_hex: str, model_id: str
 ) -> tuple[str, Location | None, str]:
-    """(normalised source, where the files are, run id) of a new model version's `source` (a `runs:/`,
-    `models:/`, `mlflow-artifacts:` or foreign URI), checked against the run (`run_hex`) and `model_id` when given; anything
-    the project does not have, or that contradicts them, is an InvalidValueError with MLflow's message."""
+    """(normalised source, where the files are, source candidate's eid hex) of a new model version's `source`
+    (a `runs:/`, `models:/`, artifact-scheme or foreign URI), checked against the run (`run_hex`) and `model_id`
+    when given; anything the project does not have, or that contradicts them, is an InvalidValueError with
+    MLflow's message."""
     if ".." in source.split("/") or "\x00" in source:
         raise InvalidValueError(
             f"Invalid model version source: '{source}'. Relative path references are not allowed."
@@ -171,7 +172,7 @@ def version_source_resolve(
             location = location_for_artifact_uri(project=project, uri=source)
             if location is None or location.logged_model != logged_model:
                 raise _source_error(source, "model_id")
-        return source, location, run_hex or (location.candidate.run_id if location.candidate else "")
+        return source, location, run_hex or (location.candidate.eid_hex if location.candidate else "")
     if parsed.scheme == "runs":
         match = re.fullmatch(r"runs:/([^/]+)/?(.*)", source)
         if parsed.netloc or not match or (run_hex and run_hex != match[1]):
@@ -179,11 +180,11 @@ def version_source_resolve(
         candidate = _run_candidate(project, match[1], source)
         path = match[2].strip("/")
         if candidate_has_files_under(candidate, path) or not path:
-            return source, location_for_candidate_path(candidate, path), candidate.run_id
+            return source, location_for_candidate_path(candidate, path), candidate.eid_hex
         logged = candidate.logged_models.select_related("experiment", "package").filter(name=path).last()
         if logged is not None:
-            return source, location_for_logged_model(logged), candidate.run_id
-        return source, Location(uri=source, candidate=candidate), candidate.run_id
+            return source, location_for_logged_model(logged), candidate.eid_hex
+        return source, Location(uri=source, candidate=candidate), candidate.eid_hex
     if parsed.scheme == "models":
         if re.fullmatch(r"models:/m-[0-9a-fA-F]{32}/?", source):
             raise _source_error(source, "model_id")
@@ -192,9 +193,9 @@ def version_source_resolve(
         location = location_for_artifact_uri(project=project, uri=source)
         if location is None or location.candidate is None:
             raise _source_error(source, RUN_ID_PARAMETER)
-        if run_hex and location.candidate.run_id != run_hex:
+        if run_hex and location.candidate.eid_hex != run_hex:
             raise _source_error(source, RUN_ID_PARAMETER)
-        return source, location, location.candidate.run_id
+        return source, location, location.candidate.eid_hex
     # Any other store (s3://, gs://, http…): kept as given; the run, when named, must exist.
     candidate = _run_candidate(project, run_hex, source) if run_hex else None
     return source, Location(uri=source, candidate=candidate), run_hex
@@ -214,7 +215,7 @@ def _source_from_version(project: Project, source: str, run_hex: str) -> tuple[s
         origin = max(latest, key=lambda v: v.version)
     else:
         origin = selectors.model_version_get(model=model, version=match[2])
-    if run_hex and origin.run_id and run_hex != origin.run_id:
+    if run_hex and origin.candidate_eid_hex and run_hex != origin.candidate_eid_hex:
         raise InvalidValueError(
             f"Invalid model version source: '{source}'. The {RUN_ID_PARAMETER} must match the referenced model version."
         )
@@ -224,4 +225,4 @@ def _source_from_version(project: Project, source: str, run_hex: str) -> tuple[s
         package=origin.package,
         path=origin.package_path,
     )
-    return f"models:/{model.name}/{origin.version}", location, run_hex or origin.run_id
+    return f"models:/{model.name}/{origin.version}", location, run_hex or origin.candidate_eid_hex

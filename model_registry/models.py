@@ -70,11 +70,12 @@ class ModelVersion(models.Model):
     description = models.TextField(blank=True)
     status = models.CharField(max_length=24, choices=VersionStatus.choices, default=VersionStatus.READY)
     stage = models.CharField(max_length=12, choices=Stage.choices, default=Stage.NONE)
-    # SET_NULL: deleting the candidate keeps the version; `run_id` and `source` still tell where it came from.
+    # SET_NULL: deleting the candidate keeps the version; `candidate_eid_hex` and `source` still tell where it
+    # came from.
     candidate = models.ForeignKey(
         Candidate, on_delete=models.SET_NULL, null=True, blank=True, related_name="model_versions"
     )
-    run_id = models.CharField(max_length=32, blank=True)
+    candidate_eid_hex = models.CharField(max_length=32, blank=True)
     source = models.TextField(blank=True, help_text="The source URI as the client gave it.")
     storage_location = models.TextField(blank=True, help_text="Where the files are read from (download URI).")
     logged_model_id = models.CharField(max_length=64, blank=True, help_text="MLflow 3 model_id (m-…).")
@@ -101,7 +102,7 @@ class ModelVersion(models.Model):
             models.UniqueConstraint(fields=["model", "version"], name="model_version_unique_version"),
             models.UniqueConstraint(fields=["model", "semver"], name="model_version_unique_semver"),
         ]
-        indexes = [models.Index(fields=["run_id"], name="model_version_run_id")]
+        indexes = [models.Index(fields=["candidate_eid_hex"], name="model_version_candidate_eid")]
         ordering = ["-version"]
 
     def __str__(self) -> str:

@@ -71,7 +71,7 @@ def _tag_exists(metadata_model, parent_field: str, key: str, op: str, value) -> 
 _MODEL_FIELDS = {"name": "name", "created_at": "created_at", "updated_at": "updated_at"}
 _VERSION_FIELDS = {
     "model_name": "model__name",
-    "run_id": "run_id",
+    "candidate_eid_hex": "candidate_eid_hex",
     "source": "source",
     "version": "version",
     "created_at": "created_at",
@@ -135,7 +135,7 @@ def model_version_search(
     limit: int,
     offset: int = 0,
 ) -> tuple[list[ModelVersion], NextPage | None]:
-    """Versions matching every comparison (attributes `model_name`, `run_id`, `source`, `version`; tags)."""
+    """Versions matching every comparison (attributes `model_name`, `candidate_eid_hex`, `source`, `version`; tags)."""
     rows = list(
         ModelVersion.objects.filter(model__project=project)
         .filter(_where(comparisons, _VERSION_FIELDS, ModelVersionMetadata, "version"))

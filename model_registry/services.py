@@ -185,7 +185,7 @@ def _semver_validate(*, model: Model, semver: str) -> str:
 
 def _candidate_for_version(*, model: Model, semver: str, user=None) -> Candidate:
     """GitLab's convention: a version without a source run gets a fresh candidate in `[model]<name>`, so params,
-    metrics and files can be logged to the version through its run_id."""
+    metrics and files can be logged to the version through its candidate."""
     if model.experiment_id is None:
         model.experiment = _model_experiment_get_or_create(project=model.project, name=model.name, user=user)
         model.save(update_fields=["experiment"])
@@ -198,7 +198,7 @@ def model_version_create(
     model: Model,
     location: Location | None = None,
     candidate: Candidate | None = None,
-    run_id: str = "",
+    candidate_eid_hex: str = "",
     source: str = "",
     description: str = "",
     tags: dict[str, str] | None = None,
@@ -209,8 +209,8 @@ def model_version_create(
     """Register a new version of `model`.
 
     `location` says where the files are (referenced, not copied) and, usually, which candidate produced them;
-    `candidate`/`run_id` name the source run explicitly. Without any run a candidate is created in the model's
-    experiment (GitLab's convention), so the version has a run_id to log to. `semver` (or the `gitlab.version` tag) sets the
+    `candidate`/`candidate_eid_hex` name the source candidate explicitly. Without any, a candidate is created in
+    the model's experiment (GitLab's convention), so the version has a candidate to log to. `semver` (or the `gitlab.version` tag) sets the
     displayed SemVer; otherwise it is the next major.
     """
     tags = dict(tags or {})
@@ -219,24 +219,24 @@ def model_version_create(
     for key in tags:
         _validate_key(key)
     if candidate is not None and candidate.project_id != model.project_id:
-        raise NotFoundError(f"Run with id={candidate.run_id} not found")
+        raise NotFoundError(f"Run with id={candidate.eid_hex} not found")
     # Lock the model row so concurrent creates get distinct numbers.
     locked = Model.objects.select_for_update().get(pk=model.pk)
     semver = semver or tags.get(SEMVER_TAG, "")
     semver = _semver_validate(model=locked, semver=semver) if semver else semver_suggest(model=locked)
-    if candidate is None and not run_id:
+    if candidate is None and not candidate_eid_hex:
         candidate = _candidate_for_version(model=locked, semver=semver, user=user)
     Model.objects.filter(pk=locked.pk).update(last_version=F("last_version") + 1, updated_at=timezone.now())
     locked.refresh_from_db(fields=["last_version", "updated_at"])
     if candidate is not None:
-        run_id = candidate.run_id
+        candidate_eid_hex = candidate.eid_hex
     version = ModelVersion.objects.create(
         model=locked,
         version=locked.last_version,
         semver=semver,
         description=description or "",
         candidate=candidate,
-        run_id=run_id or "",
+        candidate_eid_hex=candidate_eid_hex or "",
         source=source or "",
         storage_location=location.uri if location is not None else source or "",
         logged_model_id=location.logged_model.model_id if location and location.logged_model else "",

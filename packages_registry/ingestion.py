@@ -8,6 +8,8 @@ import mimetypes
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from projects.mlflow_data import MLMODEL_RUN_KEY
+
 PREVIEW_BYTES = 4096
 PREVIEW_LINES = 20
 THUMBNAIL_MAX_SOURCE = (
@@ -136,7 +138,7 @@ def parse_mlmodel(data: bytes) -> dict:
             "flavor_details": doc.get("flavors") or {},
             "signature": parsed_signature,
             "model_id": doc.get("model_id"),
-            "run_id": doc.get("run_id"),
+            MLMODEL_RUN_KEY: doc.get(MLMODEL_RUN_KEY),
             "mlflow_version": doc.get("mlflow_version"),
             "utc_time_created": str(doc.get("utc_time_created") or ""),
         }

@@ -6,10 +6,13 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.urls import reverse
 
 from candidates.models import Candidate
+from candidates.selectors import data_branch_columns
+from projects.db import quoted_tables
 from projects.errors import NotFoundError
+from projects.mlflow_data import logged_model_id_sql
 from projects.models import Project
 
-from .models import Package, PackageFile, PackageType
+from .models import LoggedModel, LoggedModelInput, LoggedModelOutput, Package, PackageFile, PackageType
 
 
 def package_list(*, project: Project, name: str = "", package_type: str = "") -> QuerySet[Package]:
@@ -145,3 +148,18 @@ def file_tree_rows(*, files: list[PackageFile]) -> list[TreeRow]:
 
 def package_file_thumbnail(*, package: Package, file_id: int) -> bytes | None:
     return PackageFile.objects.filter(package=package, pk=file_id).values_list("thumbnail", flat=True).first()
+
+
+def logged_model_link_branches(where: str) -> list[str]:
+    """The candidate data branches of the MLflow 3 model links (candidates.selectors.LinkBranches): kind 4, the
+    logged models a candidate produced `(model id, step)`; kind 5, those it used. `where` filters `candidate_id`."""
+    t = quoted_tables(LoggedModel, LoggedModelOutput, LoggedModelInput)
+    model_id = logged_model_id_sql("lm.eid")
+    return [
+        data_branch_columns(kind=4, alias="lmo", name_sql=model_id, step_sql="lmo.step")
+        + f" FROM {t[LoggedModelOutput]} lmo JOIN {t[LoggedModel]} lm ON lm.id = lmo.logged_model_id"
+        + f" WHERE lmo.{where}",
+        data_branch_columns(kind=5, alias="lmi", name_sql=model_id)
+        + f" FROM {t[LoggedModelInput]} lmi JOIN {t[LoggedModel]} lm ON lm.id = lmi.logged_model_id"
+        + f" WHERE lmi.{where}",
+    ]

@@ -24,11 +24,13 @@ LOG_MODEL_HISTORY_TAG = "mlflow.log-model.history"  # MLflow 2.x log_model: a JS
 LOGGED_MODEL_ID_PREFIX = "m-"
 # A logged model's tag listing the registered model versions made from it: JSON `[{"name", "version"}]`.
 LOGGED_MODEL_VERSIONS_TAG = "mlflow.modelVersions"
-# What MLflow's messages call a run id (domain errors that reach the client quote it, as the reference does).
+# What MLflow's messages call a run id (domain errors that reach the client quote it, as the reference does);
+# an MLmodel file names its source run under the same key.
 RUN_ID_PARAMETER = "run_id"
+MLMODEL_RUN_KEY = RUN_ID_PARAMETER
 
 
-def run_id_of(eid: uuid.UUID) -> str:
+def eid_hex_of(eid: uuid.UUID) -> str:
     """MLflow's run id of a candidate: its eid as 32 lowercase hex."""
     return eid.hex
 
@@ -58,7 +60,7 @@ def experiment_artifact_location(iid: int) -> str:
 
 
 def run_artifact_uri(experiment_iid: int, eid: uuid.UUID) -> str:
-    return f"{ARTIFACTS_SCHEME}:/{experiment_iid}/{run_id_of(eid)}/artifacts"
+    return f"{ARTIFACTS_SCHEME}:/{experiment_iid}/{eid_hex_of(eid)}/artifacts"
 
 
 def logged_model_artifact_uri(experiment_iid: int, eid: uuid.UUID) -> str:

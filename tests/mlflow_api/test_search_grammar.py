@@ -160,7 +160,7 @@ def test_each_grammar_maps_attributes_to_domain_keys():
     assert filter_parse("name = 'm' AND version_number >= '2' AND run_id = 'r'", MODEL_VERSIONS) == [
         Comparison("attribute", "model_name", "=", "m"),
         Comparison("attribute", "version", ">=", 2),
-        Comparison("attribute", "run_id", "=", "r"),
+        Comparison("attribute", "candidate_eid_hex", "=", "r"),
     ]
     assert filter_parse("attributes.source_path LIKE 'runs:/%'", MODEL_VERSIONS) == [
         Comparison("attribute", "source", "LIKE", "runs:/%")

@@ -81,6 +81,7 @@ def test_search_page_json_matches_the_run_serializer(read_api, tracking_exp):
         logged_model_inputs_log,
         logged_model_outputs_log,
     )
+    from packages_registry.selectors import logged_model_link_branches
 
     odd = candidate_create(experiment=tracking_exp, name='quote " and </script>', start_time=5)
     candidate_log_batch(
@@ -114,7 +115,11 @@ def test_search_page_json_matches_the_run_serializer(read_api, tracking_exp):
     expected = [
         json.loads(
             json.dumps(
-                run_json(candidate_get_for_project(project=c.project, run_id=c.run_id, with_data=True))
+                run_json(
+                    candidate_get_for_project(
+                        project=c.project, eid_hex=c.eid_hex, with_data=True, links=logged_model_link_branches
+                    )
+                )
             )
         )
         for c in (odd, finished, bare)
