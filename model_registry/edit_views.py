@@ -5,6 +5,7 @@ registry write is `write=True` there) and reaches the model through the project 
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from projects.decorators import project_page
@@ -55,9 +56,11 @@ def _form_errors(request, form) -> None:
 
 
 def _back(request, fallback: str) -> str:
-    """Where a small form (alias, tag, stage) returns: its `next` if it is a path of this site, else `fallback`."""
+    """Where a small form (alias, tag, stage) returns: its `next` if it is a path of this site, else `fallback`.
+    (`/\\evil.example` passes a bare startswith("/") check, and browsers read it as `//evil.example`.)"""
     target = request.POST.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else fallback
+    safe = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+    return target if safe and target.startswith("/") else fallback
 
 
 # --------------------------------------------------------------------------- models

@@ -51,6 +51,11 @@ def test_version_page_sets_alias_on_itself_and_returns_there(dev, tenant, regist
         models_url(tenant.project, f"{model.pk}/aliases/delete"), {"alias": "x", "next": "//evil.example/"}
     )
     assert response["Location"] == models_url(tenant.project, f"{model.pk}/")  # no open redirect
+    for target in ("/\\evil.example/", "https://evil.example/", "javascript:alert(1)"):
+        response = dev.post(
+            models_url(tenant.project, f"{model.pk}/aliases/delete"), {"alias": "x", "next": target}
+        )
+        assert response["Location"] == models_url(tenant.project, f"{model.pk}/"), target
 
 
 def test_stage_change_with_archive_existing(dev, tenant, registry):  # noqa: F811
