@@ -64,7 +64,7 @@ def model_detail(request, project_path, model_id):
         page_obj=page_obj,
         versions=list(page_obj.object_list),
         aliases=list(model.aliases.select_related("version")),
-        tags=list(model.metadata.order_by("name")),
+        tags=list(model.metadata.order_by("name")[: selectors.PAGE_TAGS_LIMIT]),
     )
     return render(request, "model_registry/model_detail.html", context)
 
@@ -87,7 +87,7 @@ def model_version_detail(request, project_path, model_id, version_id):
         files_total=files_total,
         lineage=selectors.candidate_lineage(candidate=mv.candidate),
         aliases=sorted(a.name for a in mv.aliases.all()),
-        tags=list(mv.metadata.order_by("name")),
+        tags=list(mv.metadata.order_by("name")[: selectors.PAGE_TAGS_LIMIT]),
         stages=Stage.values,
     )
     return render(request, "model_registry/model_version_detail.html", context)

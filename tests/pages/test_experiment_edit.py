@@ -98,3 +98,11 @@ def test_many_tags_are_bounded_in_the_head(developer_client, tenant, exp, assert
     with assert_query_count("experiment_detail_with_tags"):
         html = developer_client.get(exp_url(tenant, exp)).content.decode()
     assert "k049: v" in html and "k050: v" not in html and "and more" in html and "described" in html
+
+
+def test_flash_messages_escape_user_text(developer_client, tenant, exp):
+    response = developer_client.post(
+        exp_url(tenant, exp, "tags/set"), {"name": XSS, "value": "v"}, follow=True
+    )
+    html = response.content.decode()
+    assert "Set tag &lt;script&gt;" in html and "<script>alert(1)" not in html and "<img src=x" not in html
