@@ -76,3 +76,16 @@ def test_version_texts_are_escaped(dev, tenant, registry):  # noqa: F811
     for rest in ("", "edit/", "delete"):
         html = dev.get(base + rest).content.decode()
         assert "<script>alert(1)" not in html and "<img src=x" not in html, rest
+
+
+def test_maintainer_may_delete_a_version(tenant, registry):  # noqa: F811
+    from projects.models import Role
+    from projects.services import membership_set, user_get_or_create
+    from tests.model_registry.edit_fixtures import client_for
+
+    model, _, v2, _ = registry
+    maintainer = user_get_or_create(username="acme-maintainer")
+    membership_set(project=tenant.project, user=maintainer, role=Role.MAINTAINER)
+    url = models_url(tenant.project, f"{model.pk}/versions/{v2.pk}/delete")
+    assert client_for(maintainer).post(url).status_code == 302
+    assert not ModelVersion.objects.filter(pk=v2.pk).exists()

@@ -89,3 +89,19 @@ def test_deleted_list_escapes_names(developer_client, tenant):
     experiment_delete(experiment=exp)
     html = developer_client.get(_list(tenant, "deleted/")).content.decode()
     assert "<script>alert(1)" not in html and "<img src=x" not in html and "&lt;script&gt;" in html
+
+
+def test_maintainer_and_owner_may_delete_and_restore_too(tenant, owner_client):
+    from projects.models import Role
+    from projects.services import membership_set, user_get_or_create
+
+    maintainer = user_get_or_create(username="acme-maintainer")
+    membership_set(project=tenant.project, user=maintainer, role=Role.MAINTAINER)
+    for client in (signed_in(maintainer), owner_client):
+        exp, _ = seed_experiment(tenant.project, name=f"e-{id(client)}", candidates=0)
+        assert client.post(exp_url(tenant, exp, "delete")).status_code == 302
+        exp.refresh_from_db()
+        assert exp.lifecycle == Lifecycle.DELETED
+        assert client.post(exp_url(tenant, exp, "restore")).status_code == 302
+        exp.refresh_from_db()
+        assert exp.lifecycle == Lifecycle.ACTIVE
