@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from projects.errors import AlreadyExistsError, InvalidValueError, NotFoundError
+from projects.mlflow_data import NOTE_TAG
 from projects.models import Project
 from projects.services import internal_id_next
 
@@ -151,3 +152,16 @@ def experiment_metadata_delete(*, experiment: Experiment, name: str) -> None:
     deleted, _ = ExperimentMetadata.objects.filter(experiment=experiment, name=name).delete()
     if not deleted:
         raise NotFoundError(f"No tag with name: {name} in experiment with id {experiment.iid}")
+
+
+def experiment_description_set(*, experiment: Experiment, description: str) -> None:
+    """The description is MLflow's `mlflow.note.content` tag (what the MLflow UI edits too); empty removes it."""
+    if description:
+        experiment_metadata_set(experiment=experiment, name=NOTE_TAG, value=description)
+        return
+    if experiment.lifecycle != Lifecycle.ACTIVE:
+        raise InvalidValueError(
+            f"The experiment {experiment.iid} must be in the 'active' state. Current state is deleted."
+        )
+    ExperimentMetadata.objects.filter(experiment=experiment, name=NOTE_TAG).delete()
+    Experiment.objects.filter(pk=experiment.pk).update(updated_at=timezone.now())

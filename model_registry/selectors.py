@@ -4,7 +4,20 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 
 from candidates.models import Candidate
 from packages_registry.models import PackageFile
@@ -176,13 +189,19 @@ def latest_versions(model: Model, stages: list[str] | None = None) -> list[Model
 # --------------------------------------------------------------------------- pages
 
 
-def model_list_for_page(*, project: Project) -> QuerySet[Model]:
-    """Models for the list page with their versions count and latest version number, newest activity first."""
-    return (
-        Model.objects.filter(project=project)
-        .annotate(versions_count=Count("versions"), latest_version_number=Max("versions__version"))
-        .order_by("-updated_at", "name")
-    )
+PAGE_TAGS_LIMIT = 100  # tags listed on an edit page; more stay reachable through the API
+SEARCH_MAX = 200  # characters of a list search
+
+
+def model_list_for_page(*, project: Project, search: str = "") -> QuerySet[Model]:
+    """Models for the list page (names containing `search`, case-insensitive, when given) with their versions
+    count and latest version number, newest activity first."""
+    models = Model.objects.filter(project=project)
+    if search:
+        models = models.filter(name__icontains=search[:SEARCH_MAX])
+    return models.annotate(
+        versions_count=Count("versions"), latest_version_number=Max("versions__version")
+    ).order_by("-updated_at", "name")
 
 
 def latest_semver_for_models(models: list[Model]) -> dict[int, ModelVersion]:
@@ -215,6 +234,31 @@ def model_versions_for_page(*, model: Model) -> QuerySet[ModelVersion]:
         .select_related("candidate__experiment")
         .prefetch_related("aliases")
         .order_by("-version")
+    )
+
+
+def model_suggest_for_candidate(*, candidate: Candidate) -> Model | None:
+    """The model a candidate most likely belongs to, for the promote form to preselect, in one query: the model
+    whose `[model]` experiment holds the candidate; else the model that versions from the candidate's experiment
+    went to (the latest such version); else a model named like the experiment or the candidate."""
+    experiment_id = candidate.experiment_id
+    names = [n for n in (candidate.experiment.name, candidate.name) if n]
+    rank = Case(
+        When(experiment_id=experiment_id, then=Value(0)),
+        When(versions__candidate__experiment_id=experiment_id, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return (
+        Model.objects.filter(project_id=candidate.project_id)
+        .filter(
+            Q(experiment_id=experiment_id)
+            | Q(versions__candidate__experiment_id=experiment_id)
+            | Q(name__in=names)
+        )
+        .annotate(rank=rank)
+        .order_by("rank", F("versions__created_at").desc(nulls_last=True), "name")
+        .first()
     )
 
 

@@ -12,7 +12,7 @@ from projects.models import Role
 
 from . import selectors, services
 from .forms import PromoteForm
-from .models import Model
+from .models import Model, Stage
 
 PAGE_SIZE = 20
 
@@ -40,13 +40,15 @@ def _model(request, model_id: int) -> Model:
 @require_GET
 @project_page()
 def model_list(request, project_path):
-    page_obj = Paginator(selectors.model_list_for_page(project=request.project), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    search = request.GET.get("q", "").strip()[: selectors.SEARCH_MAX]
+    page_obj = Paginator(
+        selectors.model_list_for_page(project=request.project, search=search), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     models = list(page_obj.object_list)
     latest = selectors.latest_semver_for_models(models)
     rows = [(m, latest.get(m.pk)) for m in models]
-    return render(request, "model_registry/model_list.html", _base(request, rows=rows, page_obj=page_obj))
+    context = _base(request, rows=rows, page_obj=page_obj, search=search)
+    return render(request, "model_registry/model_list.html", context)
 
 
 @require_GET
@@ -62,7 +64,7 @@ def model_detail(request, project_path, model_id):
         page_obj=page_obj,
         versions=list(page_obj.object_list),
         aliases=list(model.aliases.select_related("version")),
-        tags=list(model.metadata.order_by("name")),
+        tags=list(model.metadata.order_by("name")[: selectors.PAGE_TAGS_LIMIT]),
     )
     return render(request, "model_registry/model_detail.html", context)
 
@@ -85,7 +87,8 @@ def model_version_detail(request, project_path, model_id, version_id):
         files_total=files_total,
         lineage=selectors.candidate_lineage(candidate=mv.candidate),
         aliases=sorted(a.name for a in mv.aliases.all()),
-        tags=list(mv.metadata.order_by("name")),
+        tags=list(mv.metadata.order_by("name")[: selectors.PAGE_TAGS_LIMIT]),
+        stages=Stage.values,
     )
     return render(request, "model_registry/model_version_detail.html", context)
 
@@ -101,9 +104,13 @@ def model_version_promote(request, project_path):
         )
     except NotFoundError as exc:
         raise Http404("Candidate not found") from exc
-    form = PromoteForm(
-        request.POST or None, project=request.project, initial={"model": request.GET.get("model")}
-    )
+    initial_model = request.GET.get("model")
+    if not initial_model and request.method == "GET":
+        # Preselect the model the candidate most likely belongs to (its `[model]` experiment, where versions of
+        # its experiment went, or a model named like it); the user can still pick another or a new one.
+        suggested = selectors.model_suggest_for_candidate(candidate=candidate)
+        initial_model = suggested.pk if suggested is not None else None
+    form = PromoteForm(request.POST or None, project=request.project, initial={"model": initial_model})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -6,14 +6,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Max, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 
 from candidates.models import Candidate, Status
-from experiments.models import Experiment, Lifecycle
+from experiments.models import Experiment, ExperimentMetadata, Lifecycle
+from model_registry.models import MODEL_EXPERIMENT_PREFIX
+from projects.mlflow_data import NOTE_TAG, SYSTEM_TAG_PREFIX
 from projects.models import Project
 
 EXPERIMENTS_PER_PAGE = 20
+HEAD_TAGS_LIMIT = 50  # experiment tags shown in the page head; the rest stay reachable through the API
 
 
 @dataclass
@@ -24,25 +27,53 @@ class ExperimentListRow:
     last_activity: datetime
 
 
-def _experiments(*, project: Project, search: str = "") -> QuerySet[Experiment]:
-    qs = Experiment.objects.filter(project=project, lifecycle=Lifecycle.ACTIVE)
+def _experiments(
+    *, project: Project, search: str = "", lifecycle: str = Lifecycle.ACTIVE
+) -> QuerySet[Experiment]:
+    qs = Experiment.objects.filter(project=project, lifecycle=lifecycle)
     if search:
         qs = qs.filter(name__icontains=search)
     return qs
 
 
-def experiment_list_page(*, project: Project, search: str = "", page: str | int = 1) -> tuple[Page, list]:
-    """One page of the project's experiments, most recently updated first, with candidate counts.
+def _model_experiment_q() -> Q:
+    """The `[model]<name>` experiments the registry creates for versions without a source run."""
+    return Q(name__startswith=MODEL_EXPERIMENT_PREFIX)
+
+
+def model_experiment_count(*, project: Project, search: str = "", lifecycle: str = Lifecycle.ACTIVE) -> int:
+    """How many `[model]` experiments the list hides (one query)."""
+    return (
+        _experiments(project=project, search=search, lifecycle=lifecycle)
+        .filter(_model_experiment_q())
+        .count()
+    )
+
+
+def experiment_list_page(
+    *,
+    project: Project,
+    search: str = "",
+    page: str | int = 1,
+    lifecycle: str = Lifecycle.ACTIVE,
+    include_model_experiments: bool = True,
+) -> tuple[Page, list]:
+    """One page of the project's experiments (active or deleted), most recently updated first, with candidate
+    counts; `include_model_experiments=False` leaves out the registry's `[model]` experiments.
 
     3 queries: the count, the page (with creators), and one grouped query over the page's candidates.
     """
-    qs = _experiments(project=project, search=search).select_related("user").order_by("-updated_at", "-iid")
+    qs = _experiments(project=project, search=search, lifecycle=lifecycle)
+    if not include_model_experiments:
+        qs = qs.exclude(_model_experiment_q())
+    qs = qs.select_related("user").order_by("-updated_at", "-iid")
     page_obj = Paginator(qs, EXPERIMENTS_PER_PAGE).get_page(page)
     experiments = list(page_obj.object_list)
     stats = (
         {
             row["experiment_id"]: row
-            for row in Candidate.objects.filter(experiment__in=experiments, lifecycle=Lifecycle.ACTIVE)
+            # Candidates of a deleted experiment are deleted with it: count them in the lifecycle of the list.
+            for row in Candidate.objects.filter(experiment__in=experiments, lifecycle=lifecycle)
             .values("experiment_id")
             .annotate(
                 n=Count("id"), running=Count("id", filter=Q(status=Status.RUNNING)), last=Max("updated_at")
@@ -60,14 +91,38 @@ def experiment_list_page(*, project: Project, search: str = "", page: str | int 
     return page_obj, rows
 
 
-def experiment_get_for_page(*, project: Project, iid: int) -> Experiment:
-    experiment = (
-        Experiment.objects.select_related("user")
-        .filter(project=project, iid=iid, lifecycle=Lifecycle.ACTIVE)
-        .first()
-    )
+def _head_metadata() -> Prefetch:
+    # The description (MLflow's `mlflow.note.content` tag) first, then the user's tags (not `mlflow.*` system
+    # tags) by name: at most HEAD_TAGS_LIMIT + 1 of them, so the head can say "more" without loading them all.
+    first = Case(When(name=NOTE_TAG, then=Value(0)), default=Value(1), output_field=IntegerField())
+    wanted = Q(name=NOTE_TAG) | ~Q(name__startswith=SYSTEM_TAG_PREFIX)
+    rows = ExperimentMetadata.objects.filter(wanted).order_by(first, "name")[: HEAD_TAGS_LIMIT + 2]
+    return Prefetch("metadata", queryset=rows, to_attr="head_metadata")
+
+
+def _head_split(experiment: Experiment) -> None:
+    """experiment.description (markdown source, "" if none), .head_tags (user tags, bounded), .more_tags."""
+    rows = experiment.head_metadata
+    experiment.description = next((m.value for m in rows if m.name == NOTE_TAG), "")
+    tags = [m for m in rows if m.name != NOTE_TAG]
+    experiment.head_tags, experiment.more_tags = tags[:HEAD_TAGS_LIMIT], len(tags) > HEAD_TAGS_LIMIT
+
+
+def experiment_get_for_page(
+    *, project: Project, iid: int, with_metadata: bool = False, lifecycle: str | None = Lifecycle.ACTIVE
+) -> Experiment:
+    """The experiment of the page (404 if not in the project, or not in `lifecycle` unless that is None);
+    `with_metadata` adds its description and tags (one more query)."""
+    qs = Experiment.objects.select_related("user").filter(project=project, iid=iid)
+    if lifecycle is not None:
+        qs = qs.filter(lifecycle=lifecycle)
+    if with_metadata:
+        qs = qs.prefetch_related(_head_metadata())
+    experiment = qs.first()
     if experiment is None:
         raise Http404("Experiment not found")
+    if with_metadata:
+        _head_split(experiment)
     return experiment
 
 

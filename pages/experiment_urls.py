@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from . import experiment_edit_views as edit_views
 from . import experiment_views as views
 
 app_name = "experiments"
@@ -21,4 +22,12 @@ urlpatterns = [
     ),
     path("<int:iid>/live.json", views.experiment_live, name="experiment_live"),
     path("<int:iid>/compare/", views.experiment_compare, name="experiment_compare"),
+    # Editing (experiment_edit_views): developer and up, as the MLflow API's writes.
+    path("new/", edit_views.experiment_new, name="experiment_new"),
+    path("deleted/", edit_views.experiment_deleted_list, name="experiment_deleted_list"),
+    path("<int:iid>/edit/", edit_views.experiment_edit, name="experiment_edit"),
+    path("<int:iid>/tags/set", edit_views.experiment_metadata_set, name="experiment_metadata_set"),
+    path("<int:iid>/tags/delete", edit_views.experiment_metadata_delete, name="experiment_metadata_delete"),
+    path("<int:iid>/delete", edit_views.experiment_delete, name="experiment_delete"),
+    path("<int:iid>/restore", edit_views.experiment_restore, name="experiment_restore"),
 ]

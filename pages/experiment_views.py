@@ -34,7 +34,12 @@ from mlflow_api.search_grammar import candidate_filter_parse
 from projects.decorators import project_page
 from projects.models import Role
 
-from .experiment_selectors import experiment_counts, experiment_get_for_page, experiment_list_page
+from .experiment_selectors import (
+    experiment_counts,
+    experiment_get_for_page,
+    experiment_list_page,
+    model_experiment_count,
+)
 
 TRACE_CAP = 10  # line-chart traces on the Performance tab: the first candidates of the current view
 SCATTER_CAP = 500  # candidates in the scatter and parallel-coordinates charts
@@ -59,14 +64,24 @@ def _tracking_uri(request) -> str:
 @project_page()
 def experiment_list(request, project_path):
     search = request.GET.get("q", "").strip()[:200]
+    # The registry's `[model]` experiments are hidden unless asked for (`?model=1`); the toggle shows how many.
+    show_model = request.GET.get("model") == "1"
     page_obj, rows = experiment_list_page(
-        project=request.project, search=search, page=request.GET.get("page", 1)
+        project=request.project,
+        search=search,
+        page=request.GET.get("page", 1),
+        include_model_experiments=show_model,
     )
-    return render(
+    context = _base(
         request,
-        "experiments/experiment_list.html",
-        _base(request, rows=rows, page_obj=page_obj, search=search, tracking_uri=_tracking_uri(request)),
+        rows=rows,
+        page_obj=page_obj,
+        search=search,
+        show_model=show_model,
+        model_count=model_experiment_count(project=request.project, search=search),
+        tracking_uri=_tracking_uri(request),
     )
+    return render(request, "experiments/experiment_list.html", context)
 
 
 def _columns(spec: TableSpec, base_path: str) -> list[dict]:
@@ -157,7 +172,7 @@ def _table_context(request, experiment, spec: TableSpec) -> dict:
 @require_GET
 @project_page()
 def experiment_detail(request, project_path, iid):
-    experiment = experiment_get_for_page(project=request.project, iid=iid)
+    experiment = experiment_get_for_page(project=request.project, iid=iid, with_metadata=True)
     spec = table_spec_from_query(
         experiment=experiment, query=request.GET, filter_parse=candidate_filter_parse
     )
@@ -268,7 +283,7 @@ def _performance_spec(request, experiment) -> TableSpec:
 @require_GET
 @project_page()
 def experiment_performance(request, project_path, iid):
-    experiment = experiment_get_for_page(project=request.project, iid=iid)
+    experiment = experiment_get_for_page(project=request.project, iid=iid, with_metadata=True)
     spec = _performance_spec(request, experiment)
     param_names, metric_names = table_column_names(experiment=experiment)
     spec.params, spec.metrics = param_names[:SCATTER_PARAM_CAP], metric_names

@@ -33,7 +33,8 @@ def test_form_shows_candidate_and_suggested_versions(dev_client, tenant, api, as
     html = response.content.decode()
     assert "best-run" in html and 'data-suggest="1.0.0">New model…' in html
     model = Model.objects.get(name="existing")
-    assert f'<option value="{model.pk}" data-suggest="2.0.0">existing</option>' in html
+    # preselected: a version of "existing" already came from this candidate's experiment
+    assert f'<option value="{model.pk}" data-suggest="2.0.0" selected>existing</option>' in html
     assert "Already promoted to" in html  # the API-created version came from this candidate
 
 
