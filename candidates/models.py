@@ -164,3 +164,19 @@ class CandidateInput(models.Model):
                 fields=["candidate", "name", "digest"], name="candidate_input_unique_dataset"
             )
         ]
+
+
+class CandidateTablePrefs(models.Model):
+    """One person's view of one experiment's candidates table: chosen columns, hidden and pinned rows."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="+")
+    columns = models.JSONField(default=list, blank=True, help_text="`col` values; empty: the default columns")
+    hidden = models.JSONField(default=list, blank=True, help_text="candidate ids")
+    pinned = models.JSONField(default=list, blank=True, help_text="candidate ids")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "experiment"], name="candidate_table_prefs_unique_user")
+        ]
