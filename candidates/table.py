@@ -92,6 +92,7 @@ class TableSpec:
     hidden_ids: list[int] = field(default_factory=list)  # the viewer's hidden rows (left out of the view)
     pinned_ids: list[int] = field(default_factory=list)  # the viewer's pinned rows (shown apart, above it)
     show_hidden: bool = False
+    group: str = ""  # a param name: the view's groups by its value (candidates.table_groups)
     columns_given: bool = False  # `col` was in the query (else the columns are the saved or default ones)
 
     def query_items(self, **overrides) -> list[tuple[str, str]]:
@@ -105,6 +106,7 @@ class TableSpec:
             "view": "deleted" if self.deleted else "",
             "nest": "1" if self.nested else "",
             "hidden": "1" if self.show_hidden else "",
+            "group": self.group,
         }
         values.update(overrides)
         items = [(k, v) for k, v in values.items() if v not in ("", None)]
@@ -240,7 +242,8 @@ def table_spec_from_query(
     filter_parse: Callable[[str], list[Comparison]] | None = None,
 ) -> TableSpec:
     """Read GET parameters: filter, name, sort, dir, per_page, cursor, col (repeated), c (candidate ids),
-    view (`deleted`), nest (`1`: children under their parent), hidden (`1`: show the viewer's hidden rows).
+    view (`deleted`), nest (`1`: children under their parent), hidden (`1`: show the viewer's hidden rows),
+    group (a param name: groups by its value above the table).
 
     `filter_parse` turns the filter box's text into comparisons (the views pass
     mlflow_api.search_grammar.candidate_filter_parse: the same grammar as the API's runs/search); this module
@@ -263,6 +266,7 @@ def table_spec_from_query(
         deleted=query.get("view") == "deleted",
         nested=query.get("nest") == "1",
         show_hidden=query.get("hidden") == "1",
+        group=(query.get("group") or "").strip()[:250],
     )
     if spec.filter_text:
         if filter_parse is None:

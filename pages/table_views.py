@@ -21,7 +21,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from candidates.bulk import candidate_can_delete, candidate_restore_many
 from candidates.models import Candidate, Lifecycle
-from candidates.table import TableSpec, table_rows_for, table_spec_from_query
+from candidates.table import TableError, TableSpec, table_rows_for, table_spec_from_query
+from candidates.table_groups import MAX_GROUPS, table_groups
 from candidates.table_nested import MAX_CHILDREN, child_counts, child_ids
 from candidates.table_prefs import ACTIONS, experiment_with_table_prefs, table_prefs_get, table_prefs_update
 from candidates.templatetags.assay import duration, metric
@@ -83,6 +84,27 @@ def table_prefs_apply(request, experiment, spec: TableSpec) -> None:
     spec.pinned_ids = [i for i in prefs["pinned"] if isinstance(i, int)]
 
 
+def _group_filter(spec: TableSpec, value: str) -> str:
+    param = spec.group.replace("`", "")
+    condition = f"params.`{param}` = '{value.replace(chr(39), chr(39) * 2)}'"
+    return f"{spec.filter_text} AND {condition}" if spec.filter_text else condition
+
+
+def _groups_context(spec: TableSpec) -> dict:
+    if not spec.group or spec.deleted:
+        return {}
+    try:
+        groups = table_groups(spec=spec, param=spec.group)
+    except TableError:
+        return {}  # the table shows the filter's error already
+    for group in groups:
+        group.url = "?" + urlencode(
+            spec.query_items(filter=_group_filter(spec, group.value), group="", cursor="")
+        )
+        group.cells = [(name, lower, metric(value)) for name, lower, value in group.best]
+    return {"groups": groups, "groups_max": MAX_GROUPS}
+
+
 def table_extras_context(request, experiment, spec: TableSpec, page) -> dict:
     counts = {}
     if spec.nested:
@@ -99,6 +121,7 @@ def table_extras_context(request, experiment, spec: TableSpec, page) -> dict:
         "hidden_url": "?" + urlencode(spec.query_items(hidden="" if spec.show_hidden else "1", cursor="")),
         "children_query": urlencode([(k, v) for k, v in spec.query_items() if k in ("col", "view")]),
         "can_restore": spec.deleted and candidate_can_delete(role=request.project_role),
+        **_groups_context(spec),
     }
 
 
