@@ -9,7 +9,8 @@ The parent lookup goes through the unique index on `eid`: the tag's text becomes
 digits (a malformed tag is not a parent reference, and must not make the cast fail).
 """
 
-from django.db.models import Count, Exists, F, Func, OuterRef, Q, UUIDField
+from django.db.models import Count, Exists, Func, OuterRef, Q, UUIDField
+from django.db.models.functions import Left
 
 from experiments.models import Experiment, Lifecycle
 from projects.mlflow_data import PARENT_RUN_TAG, run_id_of
@@ -17,6 +18,7 @@ from projects.mlflow_data import PARENT_RUN_TAG, run_id_of
 from .models import Candidate, CandidateMetadata
 
 MAX_CHILDREN = 100
+PARENT_PREFIX = 64  # = candidates.models index candidate_metadata_parent
 
 
 class HexUuid(Func):
@@ -27,10 +29,17 @@ class HexUuid(Func):
 
 
 def _parent_tags(experiment: Experiment):
-    return CandidateMetadata.objects.filter(
-        name=PARENT_RUN_TAG,
-        candidate__experiment=experiment,
-        candidate__lifecycle=Lifecycle.ACTIVE,
+    """The experiment's active parent tags, with `parent` = left(value, 64): the partial index
+    candidate_metadata_parent's expression (a 32-hex run id equals its value exactly when it equals that)."""
+    # EXISTS by primary key rather than a join: with a join PostgreSQL hashed every candidate of the experiment
+    # (235 ms on 40k) for the few hundred children of a page's parents; this is a lookup per child (~2 ms).
+    active_here = Candidate.objects.filter(
+        pk=OuterRef("candidate_id"), experiment=experiment, lifecycle=Lifecycle.ACTIVE
+    )
+    return (
+        CandidateMetadata.objects.filter(name=PARENT_RUN_TAG)
+        .annotate(parent=Left("value", PARENT_PREFIX))
+        .filter(Exists(active_here))
     )
 
 
@@ -51,20 +60,20 @@ def child_counts(*, experiment: Experiment, parents: list[Candidate]) -> dict[in
     by_hex = {run_id_of(c.eid): c.pk for c in parents}
     rows = (
         _parent_tags(experiment)
-        .filter(value__in=list(by_hex))
-        .values("value")
+        .filter(parent__in=list(by_hex))
+        .values("parent")
         .annotate(n=Count("id"))
         .order_by()
-        .values_list("value", "n")
+        .values_list("parent", "n")
     )
     return {by_hex[value]: n for value, n in rows}
 
 
 def child_ids(*, experiment: Experiment, parent: Candidate, limit: int = MAX_CHILDREN) -> list[int]:
-    """The parent's active children, newest first (at most `limit`)."""
+    """The parent's active children, the `limit` most recently created (the caller orders them for display)."""
     return list(
         _parent_tags(experiment)
-        .filter(value=run_id_of(parent.eid))
-        .order_by(F("candidate__start_time").desc(nulls_last=True), "-candidate_id")
+        .filter(parent=run_id_of(parent.eid))
+        .order_by("-candidate_id")
         .values_list("candidate_id", flat=True)[:limit]
     )

@@ -132,3 +132,13 @@ def test_query_count_with_tag_and_dataset_columns(owner_client, tenant, assert_q
         with assert_query_count("experiment_detail_tag_sort_dataset_columns"):
             r = owner_client.get(exp_url(tenant, exp), query)
         assert r.status_code == 200 and len(r.context["page"].rows) == 50
+
+
+def test_long_tag_values_are_stored_and_sort_by_their_prefix(owner_client, tenant):
+    """The tag-sort index holds left(value, 200): a value far past a btree entry's limit still logs."""
+    exp, cands = seed_experiment(tenant.project, candidates=3)
+    add_metadata(cands[0], note="b" * 20_000)
+    add_metadata(cands[1], note="a" * 20_000)
+    add_metadata(cands[2], note="a" * 200 + "z")  # equal to run-001's within the prefix: the id decides
+    r = owner_client.get(exp_url(tenant, exp), {"sort": "tags.note", "dir": "asc", "col": "tags.note"})
+    assert names(r) == ["run-001", "run-002", "run-000"]
