@@ -183,7 +183,10 @@ def experiment_candidates_csv(request, project_path, iid):
     def lines():
         header = ["id", "iid", "run_id", "name", "status", "start_time", "end_time", "user", "reported_user"]
         yield writer.writerow(
-            header + [f"params.{p}" for p in spec.params] + [f"metrics.{m}" for m in spec.metrics]
+            header
+            + [f"params.{p}" for p in spec.params]
+            + [f"metrics.{m}" for m in spec.metrics]
+            + [f"tags.{t}" for t in spec.tags]
         )
         if first is None:
             return
@@ -203,6 +206,7 @@ def experiment_candidates_csv(request, project_path, iid):
                 ]
                 + [_csv_text(row.params.get(p, "")) for p in spec.params]
                 + [row.metrics.get(m, "") for m in spec.metrics]
+                + [_csv_text(row.tags.get(t, "")) for t in spec.tags]
             )
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")

@@ -142,3 +142,14 @@ def test_long_tag_values_are_stored_and_sort_by_their_prefix(owner_client, tenan
     add_metadata(cands[2], note="a" * 200 + "z")  # equal to run-001's within the prefix: the id decides
     r = owner_client.get(exp_url(tenant, exp), {"sort": "tags.note", "dir": "asc", "col": "tags.note"})
     assert names(r) == ["run-001", "run-002", "run-000"]
+
+
+def test_csv_export_carries_tag_columns(owner_client, tenant):
+    exp, cands = seed_experiment(tenant.project, candidates=2)
+    add_metadata(cands[0], owner="=cmd()")
+    r = owner_client.get(
+        exp_url(tenant, exp, "candidates.csv"),
+        {"col": ["tags.owner"], "sort": "attributes.name", "dir": "asc"},
+    )
+    lines = b"".join(r.streaming_content).decode().splitlines()
+    assert lines[0].endswith(",tags.owner") and lines[1].endswith(",'=cmd()") and lines[2].endswith(",")
