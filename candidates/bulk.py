@@ -1,4 +1,4 @@
-"""Deleting candidates from the web pages.
+"""Deleting and restoring candidates from the web pages.
 
 Rule (GitLab's `write_model_experiments`, the same as the MLflow API's runs/delete and runs/restore): developers,
 maintainers, owners and admins may delete any candidate of the project, whoever created it; reporters may delete
@@ -30,3 +30,18 @@ def candidate_delete_many(*, project: Project, candidate_ids: list[int], role: i
         return Candidate.objects.filter(
             project=project, pk__in=candidate_ids, lifecycle=Lifecycle.ACTIVE
         ).update(lifecycle=Lifecycle.DELETED, updated_at=timezone.now())
+
+
+def candidate_restore_many(*, project: Project, candidate_ids: list[int], role: int) -> int:
+    """Restore the given soft-deleted candidates of the project (the delete rule: developers and up); returns
+    how many were restored. Candidates of a deleted experiment stay deleted (MLflow's restore_run refuses them
+    too); ids from another project are skipped silently."""
+    if not candidate_ids or not candidate_can_delete(role=role):
+        return 0
+    with transaction.atomic():
+        return Candidate.objects.filter(
+            project=project,
+            pk__in=candidate_ids,
+            lifecycle=Lifecycle.DELETED,
+            experiment__lifecycle=Lifecycle.ACTIVE,
+        ).update(lifecycle=Lifecycle.ACTIVE, updated_at=timezone.now())

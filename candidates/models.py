@@ -4,9 +4,11 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Left
 
 from experiments.models import Experiment, Lifecycle
-from projects.mlflow_data import eid_hex_of, run_artifact_uri
+from projects.mlflow_data import PARENT_RUN_TAG, eid_hex_of, run_artifact_uri
 from projects.models import Project
 
 
@@ -101,7 +103,16 @@ class CandidateMetadata(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["candidate", "name"], name="candidate_metadata_unique_name")
         ]
-        indexes = [models.Index(fields=["name"], name="candidate_metadata_name")]
+        indexes = [
+            models.Index(fields=["name"], name="candidate_metadata_name"),
+            # The table's sort by a tag walks this in order (a bounded prefix: a btree entry must stay small,
+            # and tag values may be long). See candidates/table.py, TAG_SORT_PREFIX.
+            models.Index(F("name"), Left("value", 200), F("candidate"), name="candidate_metadata_name_value"),
+            # Children of a parent (mlflow.parentRunId = the parent's 32-hex run id): candidates/table_nested.py.
+            models.Index(
+                Left("value", 64), name="candidate_metadata_parent", condition=Q(name=PARENT_RUN_TAG)
+            ),
+        ]
 
 
 class CandidateMetric(models.Model):
@@ -163,4 +174,20 @@ class CandidateInput(models.Model):
             models.UniqueConstraint(
                 fields=["candidate", "name", "digest"], name="candidate_input_unique_dataset"
             )
+        ]
+
+
+class CandidateTablePrefs(models.Model):
+    """One person's view of one experiment's candidates table: chosen columns, hidden and pinned rows."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="+")
+    columns = models.JSONField(default=list, blank=True, help_text="`col` values; empty: the default columns")
+    hidden = models.JSONField(default=list, blank=True, help_text="candidate ids")
+    pinned = models.JSONField(default=list, blank=True, help_text="candidate ids")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "experiment"], name="candidate_table_prefs_unique_user")
         ]

@@ -11,22 +11,42 @@
     candidate_filter_q(comparisons) -> Q: the comparisons as one condition on Candidate (the dashboard's table)
 
 Comparison keys are domain names: attributes `eid`, `name`, `status`, `user_name`, `start_time`, `end_time`,
-`artifact_uri`; metrics, params and metadata (`tag`) by name. Nothing is filtered in Python: every comparison
+`artifact_uri`; metrics, params and metadata (`tag`) by name; dataset inputs (`dataset`: `name`, `digest`, `context`,
+true when one of the candidate's inputs matches, as MLflow's SQL store does). Nothing is filtered in Python: every comparison
 becomes an EXISTS subquery or a column condition. Parsing MLflow's strings is mlflow_api's (search_grammar).
 """
 
 import uuid
 from collections.abc import Collection, Sequence
 
-from django.db.models import Exists, ExpressionWrapper, F, FloatField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+)
 
 from experiments.models import Experiment
 from projects.errors import InvalidValueError
-from projects.mlflow_data import artifact_uri_run_hex
+from projects.mlflow_data import DATASET_CONTEXT_TAG, artifact_uri_run_hex
 from projects.models import Project
 from projects.querying import LIST_OPS, Comparison, NextPage, OrderKey, value_condition
 
-from .models import Candidate, CandidateLatestMetric, CandidateMetadata, CandidateParam, Lifecycle
+from .models import (
+    Candidate,
+    CandidateInput,
+    CandidateLatestMetric,
+    CandidateMetadata,
+    CandidateParam,
+    Lifecycle,
+)
 from .selectors import candidate_data
 
 _ENTITY = {"metric": CandidateLatestMetric, "param": CandidateParam, "tag": CandidateMetadata}
@@ -62,12 +82,38 @@ def _attribute_condition(comparison: Comparison) -> Q:
     return value_condition(key, op, value)
 
 
+class InputContext(Func):
+    """An input's `mlflow.data.context` tag value (NULL without one): its tags are a JSON list of {key, value}."""
+
+    template = (
+        "(jsonb_path_query_first(%(expressions)s, "
+        f"'$[*] ? (@.key == \"{DATASET_CONTEXT_TAG}\").value') #>> '{{}}')"
+    )
+    output_field = TextField()
+
+
+def _dataset_condition(comparison: Comparison) -> Q:
+    """EXISTS an input of the candidate whose dataset name/digest (or context tag) satisfies the comparison:
+    MLflow's SQL store joins inputs the same way, so `!=` and `NOT IN` match a candidate with any other
+    dataset, and never one without inputs (or, for context, without a context tag)."""
+    rows = CandidateInput.objects.filter(candidate_id=OuterRef("pk"))
+    field = comparison.key
+    if field == "context":
+        rows = rows.annotate(context=InputContext("tags")).filter(context__isnull=False)
+    elif field not in ("name", "digest"):
+        raise InvalidValueError(f"Invalid dataset key '{field}'")
+    return Q(Exists(rows.filter(value_condition(field, comparison.op, comparison.value))))
+
+
 def candidate_filter_q(comparisons: Sequence[Comparison]) -> Q:
-    """The comparisons as one Q on Candidate (EXISTS subqueries for metrics, params and metadata)."""
+    """The comparisons as one Q on Candidate (EXISTS subqueries for metrics, params, metadata and inputs)."""
     q = Q()
     for comparison in comparisons:
         if comparison.kind == "attribute":
             q &= _attribute_condition(comparison)
+            continue
+        if comparison.kind == "dataset":
+            q &= _dataset_condition(comparison)
             continue
         rows = _ENTITY[comparison.kind].objects.filter(candidate_id=OuterRef("pk"), name=comparison.key)
         if comparison.op == "IS NULL":

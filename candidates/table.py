@@ -10,7 +10,7 @@ Contract (all reads, bounded query counts whatever the number of candidates):
 - `table_column_names(*, experiment)` the param and metric names offered as columns.
 
 Sort keys use the search grammar's names: `attributes.start_time`, `attributes.name`, `metrics.<name>`,
-`params.<name>`, ... Every sort orders by (key, id) with NULLs last, so a cursor is the last row's
+`params.<name>`, `tags.<name>` (candidate metadata), ... Every sort orders by (key, id) with NULLs last, so a cursor is the last row's
 (key, id) and the next page is an index-friendly "after this pair" condition instead of an OFFSET. The rows
 with a key and the rows without one are read by separate queries (see `_window`), so a page is an index walk
 that stops after `page_size` rows, never a sort of the whole experiment.
@@ -38,14 +38,17 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Left
 
 from experiments.models import Experiment, Lifecycle
 from projects.errors import InvalidValueError
+from projects.mlflow_data import DATASET_CONTEXT_TAG as CONTEXT_TAG
+from projects.mlflow_data import SYSTEM_TAG_PREFIX
 from projects.querying import Comparison
 
-from .models import Candidate, CandidateLatestMetric, CandidateParam
+from .models import Candidate, CandidateInput, CandidateLatestMetric, CandidateMetadata, CandidateParam
 from .search import candidate_filter_q
+from .table_nested import top_level_q
 
 PAGE_SIZES = (20, 50, 100)
 DEFAULT_PAGE_SIZE = 50
@@ -53,6 +56,7 @@ DEFAULT_PAGE_SIZE = 50
 COLUMN_SAMPLE = 200
 MAX_DEFAULT_METRICS = 8
 MAX_DEFAULT_PARAMS = 8
+TAG_SORT_PREFIX = 200  # = candidates.models index candidate_metadata_name_value
 
 BASE_SORTS = {
     "attributes.start_time": "start_time",
@@ -81,7 +85,16 @@ class TableSpec:
     cursor: str = ""
     params: list[str] = field(default_factory=list)
     metrics: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)  # metadata columns
+    datasets: bool = False  # the Datasets column (the candidate's dataset inputs)
     candidate_ids: list[int] = field(default_factory=list)
+    deleted: bool = False  # the "deleted" view: soft-deleted candidates instead of active ones
+    nested: bool = False  # child candidates (mlflow.parentRunId) under their parent instead of as rows
+    hidden_ids: list[int] = field(default_factory=list)  # the viewer's hidden rows (left out of the view)
+    pinned_ids: list[int] = field(default_factory=list)  # the viewer's pinned rows (shown apart, above it)
+    show_hidden: bool = False
+    group: str = ""  # a param name: the view's groups by its value (candidates.table_groups)
+    columns_given: bool = False  # `col` was in the query (else the columns are the saved or default ones)
 
     def query_items(self, **overrides) -> list[tuple[str, str]]:
         """The spec as GET parameters (for links that keep the current view)."""
@@ -91,12 +104,33 @@ class TableSpec:
             "sort": self.sort,
             "dir": "desc" if self.descending else "asc",
             "per_page": str(self.page_size),
+            "view": "deleted" if self.deleted else "",
+            "nest": "1" if self.nested else "",
+            "hidden": "1" if self.show_hidden else "",
+            "group": self.group,
         }
         values.update(overrides)
         items = [(k, v) for k, v in values.items() if v not in ("", None)]
-        items += [("col", f"params.{p}") for p in self.params]
-        items += [("col", f"metrics.{m}") for m in self.metrics]
+        items += [("col", c) for c in self.column_keys()]
         return items
+
+    def column_keys(self) -> list[str]:
+        """The chosen columns as `col` values, metrics first (the order the table shows them)."""
+        keys = [f"metrics.{m}" for m in self.metrics] + [f"params.{p}" for p in self.params]
+        keys += [f"tags.{t}" for t in self.tags]
+        return keys + (["datasets"] if self.datasets else [])
+
+    def columns_set(self, keys: list[str]) -> None:
+        """Choose the columns from `col` values (`metrics.x`, `params.y`, `tags.z`, `datasets`)."""
+        self.params, self.metrics, self.tags, self.datasets = [], [], [], False
+        chosen = {"params": self.params, "metrics": self.metrics, "tags": self.tags}
+        for key in keys[:200]:
+            if key == "datasets":
+                self.datasets = True
+                continue
+            kind, _, name = key.partition(".")
+            if kind in chosen and name and name not in chosen[kind]:
+                chosen[kind].append(name)
 
 
 @dataclass
@@ -104,6 +138,8 @@ class TableRow:
     candidate: Candidate
     params: dict[str, str]
     metrics: dict[str, float]
+    tags: dict[str, str] = field(default_factory=dict)
+    datasets: list[dict] = field(default_factory=list)  # name, digest, context of each dataset input
 
     @property
     def duration_ms(self) -> int | None:
@@ -116,6 +152,7 @@ class TableRow:
 @dataclass
 class TablePage:
     rows: list[TableRow]
+    pinned: list[TableRow] = field(default_factory=list)
     next_cursor: str = ""
     prev_cursor: str = ""
 
@@ -133,9 +170,10 @@ def _decode_cursor(cursor: str) -> tuple[Any, int, bool]:
         raise TableError("This page link is no longer valid; start from the first page.") from exc
 
 
-def _column_stats(experiment: Experiment) -> tuple[list[tuple[str, int]], list[str]]:
-    """(param name, distinct values) and metric names over the most recent candidates: one query, cached on
-    the experiment object for the request (the picker and the default columns both need them)."""
+def _column_stats(experiment: Experiment) -> tuple[list[tuple[str, int]], list[str], list[str]]:
+    """(param name, distinct values), metric names and metadata names (not MLflow's system tags) over the
+    most recent candidates: one query, cached on the experiment object for the request (the picker and the
+    default columns both need them)."""
     cached = getattr(experiment, "_table_columns", None)
     if cached is not None:
         return cached
@@ -162,23 +200,37 @@ def _column_stats(experiment: Experiment) -> tuple[list[tuple[str, int]], list[s
         .distinct()
         .order_by()
     )
-    rows = list(params.union(metrics, all=True))
+    tags = (  # n = -2 marks a metadata name
+        CandidateMetadata.objects.filter(candidate_id__in=sample, candidate_id__gte=floor)
+        .exclude(name__startswith=SYSTEM_TAG_PREFIX)
+        .annotate(n=Value(-2, output_field=IntegerField()))
+        .values_list("name", "n")
+        .distinct()
+        .order_by()
+    )
+    rows = list(params.union(metrics, tags, all=True))
     experiment._table_columns = (
         sorted((name, n) for name, n in rows if n >= 0),
-        sorted(name for name, n in rows if n < 0),
+        sorted(name for name, n in rows if n == -1),
+        sorted(name for name, n in rows if n == -2),
     )
     return experiment._table_columns
 
 
 def table_column_names(*, experiment: Experiment) -> tuple[list[str], list[str]]:
     """(param names, metric names) seen on the experiment's most recent candidates, sorted."""
-    params, metrics = _column_stats(experiment)
+    params, metrics, _ = _column_stats(experiment)
     return [name for name, _ in params], metrics
+
+
+def table_tag_names(*, experiment: Experiment) -> list[str]:
+    """Metadata names (without MLflow's `mlflow.*` system tags) seen on the most recent candidates, sorted."""
+    return _column_stats(experiment)[2]
 
 
 def table_default_columns(*, experiment: Experiment) -> tuple[list[str], list[str]]:
     """All metrics and the params whose value varies among the most recent candidates (capped)."""
-    params, metrics = _column_stats(experiment)
+    params, metrics, _ = _column_stats(experiment)
     varying = [name for name, n in params if n > 1] or [name for name, _ in params]
     return varying[:MAX_DEFAULT_PARAMS], metrics[:MAX_DEFAULT_METRICS]
 
@@ -190,7 +242,9 @@ def table_spec_from_query(
     default_columns: bool = True,
     filter_parse: Callable[[str], list[Comparison]] | None = None,
 ) -> TableSpec:
-    """Read GET parameters: filter, name, sort, dir, per_page, cursor, col (repeated), c (candidate ids).
+    """Read GET parameters: filter, name, sort, dir, per_page, cursor, col (repeated), c (candidate ids),
+    view (`deleted`), nest (`1`: children under their parent), hidden (`1`: show the viewer's hidden rows),
+    group (a param name: groups by its value above the table).
 
     `filter_parse` turns the filter box's text into comparisons (the views pass
     mlflow_api.search_grammar.candidate_filter_parse: the same grammar as the API's runs/search); this module
@@ -210,6 +264,10 @@ def table_spec_from_query(
         descending=(query.get("dir") or "desc") != "asc",
         page_size=page_size,
         cursor=query.get("cursor") or "",
+        deleted=query.get("view") == "deleted",
+        nested=query.get("nest") == "1",
+        show_hidden=query.get("hidden") == "1",
+        group=(query.get("group") or "").strip()[:250],
     )
     if spec.filter_text:
         if filter_parse is None:
@@ -220,12 +278,8 @@ def table_spec_from_query(
             except InvalidValueError as exc:
                 spec.filter_error = exc.message
     cols = query.getlist("col") if hasattr(query, "getlist") else []
-    for col in cols:
-        kind, _, name = col.partition(".")
-        if kind == "params" and name and name not in spec.params:
-            spec.params.append(name)
-        elif kind == "metrics" and name and name not in spec.metrics:
-            spec.metrics.append(name)
+    spec.columns_set(cols)
+    spec.columns_given = bool(cols)
     if not cols and default_columns:
         spec.params, spec.metrics = table_default_columns(experiment=experiment)
     ids = query.getlist("c") if hasattr(query, "getlist") else []
@@ -238,11 +292,14 @@ def _annotate_sort(qs: QuerySet, sort: str) -> QuerySet:
     correlated subquery: the keyset conditions then compare a plain column instead of re-running the
     subquery three times per row."""
     kind, _, name = sort.partition(".")
-    if kind in ("metrics", "params") and name:
-        relation = "latest_metrics" if kind == "metrics" else "params"
+    if kind in ("metrics", "params", "tags") and name:
+        relation = {"metrics": "latest_metrics", "params": "params", "tags": "metadata"}[kind]
+        value = F("_sort_row__value")
         return qs.annotate(
             _sort_row=FilteredRelation(relation, condition=Q(**{f"{relation}__name": name})),
-            sort_key=F("_sort_row__value"),
+            # A tag sorts by its first TAG_SORT_PREFIX characters (then id), the (name, left(value, 200))
+            # index's order: an index walk that stops after a page instead of a sort of every tagged candidate.
+            sort_key=Left(value, TAG_SORT_PREFIX) if kind == "tags" else value,
         )
     column = BASE_SORTS.get(sort)
     if column is None:
@@ -273,8 +330,16 @@ def _apply_filter(qs: QuerySet, spec: TableSpec) -> QuerySet:
 
 
 def table_filtered(*, spec: TableSpec) -> QuerySet:
-    """The candidates the view shows (filter, name box, selection), unordered."""
-    qs = Candidate.objects.filter(experiment=spec.experiment, lifecycle=Lifecycle.ACTIVE)
+    """The candidates the view shows (filter, name box, selection, deleted or active, without the viewer's
+    hidden and pinned rows, top-level only when nested), unordered."""
+    lifecycle = Lifecycle.DELETED if spec.deleted else Lifecycle.ACTIVE
+    qs = Candidate.objects.filter(experiment=spec.experiment, lifecycle=lifecycle)
+    if spec.hidden_ids and not spec.show_hidden:
+        qs = qs.exclude(pk__in=spec.hidden_ids)
+    if spec.pinned_ids and not spec.deleted:
+        qs = qs.exclude(pk__in=spec.pinned_ids)
+    if spec.nested:
+        qs = qs.filter(top_level_q(experiment=spec.experiment))
     return _apply_filter(qs, spec)
 
 
@@ -383,9 +448,12 @@ def _window_back(qs: QuerySet, spec: TableSpec, limit: int, before: tuple[Any, i
 
 
 def _attach(candidates: list[Candidate], spec: TableSpec) -> list[TableRow]:
+    """The rows' chosen params, metrics, metadata and datasets: one query per kind of column shown."""
     ids = [c.pk for c in candidates]
     params: dict[int, dict[str, str]] = {i: {} for i in ids}
     metrics: dict[int, dict[str, float]] = {i: {} for i in ids}
+    tags: dict[int, dict[str, str]] = {i: {} for i in ids}
+    datasets: dict[int, list[dict]] = {i: [] for i in ids}
     if ids and spec.params:
         for cid, name, value in CandidateParam.objects.filter(
             candidate_id__in=ids, name__in=spec.params
@@ -396,7 +464,56 @@ def _attach(candidates: list[Candidate], spec: TableSpec) -> list[TableRow]:
             candidate_id__in=ids, name__in=spec.metrics
         ).values_list("candidate_id", "name", "value"):
             metrics[cid][name] = value
-    return [TableRow(candidate=c, params=params[c.pk], metrics=metrics[c.pk]) for c in candidates]
+    if ids and spec.tags:
+        for cid, name, value in CandidateMetadata.objects.filter(
+            candidate_id__in=ids, name__in=spec.tags
+        ).values_list("candidate_id", "name", "value"):
+            tags[cid][name] = value
+    if ids and spec.datasets:
+        for cid, name, digest, input_tags in (
+            CandidateInput.objects.filter(candidate_id__in=ids)
+            .order_by("candidate_id", "name", "digest")
+            .values_list("candidate_id", "name", "digest", "tags")
+        ):
+            context = next((t.get("value") for t in input_tags or () if t.get("key") == CONTEXT_TAG), "")
+            datasets[cid].append({"name": name, "digest": digest, "context": context or ""})
+    return [
+        TableRow(
+            candidate=c, params=params[c.pk], metrics=metrics[c.pk], tags=tags[c.pk], datasets=datasets[c.pk]
+        )
+        for c in candidates
+    ]
+
+
+def table_rows_for(*, spec: TableSpec, candidate_ids: list[int], limit: int = 100) -> list[TableRow]:
+    """Given candidates of the view's experiment and lifecycle (pinned rows, a parent's children), newest
+    first, with the spec's columns: 1 query plus one per kind of column."""
+    lifecycle = Lifecycle.DELETED if spec.deleted else Lifecycle.ACTIVE
+    candidates = list(
+        Candidate.objects.filter(
+            experiment=spec.experiment, lifecycle=lifecycle, pk__in=candidate_ids[:limit]
+        )
+        .select_related("user")
+        .order_by(F("start_time").desc(nulls_last=True), "-pk")
+    )
+    return _attach(candidates, spec)
+
+
+MAX_PINNED = 50
+
+
+def _pinned(spec: TableSpec) -> list[Candidate]:
+    """The viewer's pinned candidates (first page of the active view only; whatever the filter, as MLflow's
+    UI keeps pinned rows on top): one query, none without pins."""
+    if not spec.pinned_ids or spec.deleted or spec.cursor:
+        return []
+    return list(
+        Candidate.objects.filter(
+            experiment=spec.experiment, lifecycle=Lifecycle.ACTIVE, pk__in=spec.pinned_ids[:MAX_PINNED]
+        )
+        .select_related("user")
+        .order_by(F("start_time").desc(nulls_last=True), "-pk")
+    )
 
 
 def table_page(*, spec: TableSpec) -> TablePage:
@@ -415,7 +532,9 @@ def table_page(*, spec: TableSpec) -> TablePage:
     candidates = candidates[: spec.page_size]
     if before:
         candidates.reverse()
-    page = TablePage(rows=_attach(candidates, spec))
+    pinned = _pinned(spec)
+    rows = _attach(pinned + candidates, spec)  # one query per kind of column for both
+    page = TablePage(rows=rows[len(pinned) :], pinned=rows[: len(pinned)])
     if candidates:
         first, last = candidates[0], candidates[-1]
         has_next = more if not before else True

@@ -40,6 +40,7 @@ class Grammar:
     order_attributes: dict[str, str] = field(default_factory=dict)
     integers: frozenset = frozenset()  # numeric attributes that take only integers (quoted or not)
     order_kinds: frozenset = frozenset({"attribute", "metric", "param", "tag"})
+    keys: dict[str, frozenset] = field(default_factory=dict)  # kinds whose keys are a closed set (datasets)
 
 
 _TOKEN = re.compile(
@@ -120,6 +121,9 @@ class _Parser:
             kind = kinds[kind_word]
         if not key:
             raise InvalidValueError("Invalid filter string: empty key")
+        closed = self.grammar.keys.get(kind)
+        if closed is not None and key not in closed:
+            raise InvalidValueError(f"Invalid {kind} key '{key}' specified. Valid keys are {sorted(closed)}")
         if kind == "attribute":
             if key not in attributes:
                 valid = sorted({k for k in attributes if k.islower() and " " not in k})
@@ -283,6 +287,8 @@ def _runs_ops(kind: str, key: str) -> frozenset:
         return NUMERIC_OPS
     if kind in ("param", "tag"):
         return STRING_OPS | NULL_OPS
+    if kind == "dataset":  # MLflow's VALID_DATASET_COMPARATORS
+        return STRING_OPS | LIST_OPS
     if key == "run_id":
         return frozenset({"=", "!="}) | LIST_OPS
     if key == "artifact_uri":
@@ -304,10 +310,12 @@ _RUN_ATTRIBUTES = {
 }  # fmt: skip
 
 RUNS = Grammar(
-    kinds={**_PREFIXES, "run": "attribute"},
+    kinds={**_PREFIXES, "run": "attribute", "dataset": "dataset", "datasets": "dataset"},
     attributes=_RUN_ATTRIBUTES,
     numeric=frozenset({"start_time", "end_time", "created", "Created"}),
     ops=_runs_ops,
+    # MLflow's SearchUtils.DATASET_ATTRIBUTES: a run matches when one of its dataset inputs does.
+    keys={"dataset": frozenset({"name", "digest", "context"})},
 )
 
 

@@ -6,7 +6,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, IntegerField, Max, Prefetch, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    Max,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.http import Http404
 
 from candidates.models import Candidate, Status
@@ -106,6 +117,12 @@ def _head_split(experiment: Experiment) -> None:
     experiment.description = next((m.value for m in rows if m.name == NOTE_TAG), "")
     tags = [m for m in rows if m.name != NOTE_TAG]
     experiment.head_tags, experiment.more_tags = tags[:HEAD_TAGS_LIMIT], len(tags) > HEAD_TAGS_LIMIT
+
+
+def experiment_head_attach(*, experiment: Experiment) -> None:
+    """Add the description and tags of the head to an experiment loaded elsewhere (one query)."""
+    prefetch_related_objects([experiment], _head_metadata())
+    _head_split(experiment)
 
 
 def experiment_get_for_page(

@@ -4,6 +4,7 @@ from django.urls import path
 
 from . import experiment_edit_views as edit_views
 from . import experiment_views as views
+from . import table_views
 
 app_name = "experiments"
 
@@ -13,6 +14,19 @@ urlpatterns = [
     path("<int:iid>/candidates.csv", views.experiment_candidates_csv, name="experiment_candidates_csv"),
     path(
         "<int:iid>/candidates/delete", views.experiment_candidates_delete, name="experiment_candidates_delete"
+    ),
+    path(
+        "<int:iid>/candidates/restore",
+        table_views.experiment_candidates_restore,
+        name="experiment_candidates_restore",
+    ),
+    path(
+        "<int:iid>/candidates/children",
+        table_views.experiment_candidate_children,
+        name="experiment_candidate_children",
+    ),
+    path(
+        "<int:iid>/candidates/table-prefs", table_views.experiment_table_prefs, name="experiment_table_prefs"
     ),
     path("<int:iid>/performance/", views.experiment_performance, name="experiment_performance"),
     path(

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import csv
-from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_POST
 
 from candidates.bulk import candidate_can_delete, candidate_delete_many
@@ -26,9 +24,9 @@ from candidates.table import (
     table_metric_summary,
     table_page,
     table_spec_from_query,
+    table_tag_names,
     table_view_rows,
 )
-from candidates.templatetags.assay import duration, metric
 from ci_integration.selectors import ci_builds_for_candidates
 from mlflow_api.search_grammar import candidate_filter_parse
 from projects.decorators import project_page
@@ -37,9 +35,12 @@ from projects.models import Role
 from .experiment_selectors import (
     experiment_counts,
     experiment_get_for_page,
+    experiment_head_attach,
     experiment_list_page,
     model_experiment_count,
 )
+from .table_views import prepare_cells as _prepare_cells
+from .table_views import table_experiment_get, table_extras_context, table_prefs_apply
 
 TRACE_CAP = 10  # line-chart traces on the Performance tab: the first candidates of the current view
 SCATTER_CAP = 500  # candidates in the scatter and parallel-coordinates charts
@@ -93,8 +94,9 @@ def _columns(spec: TableSpec, base_path: str) -> list[dict]:
         ("Duration", "attributes.duration", "duration"),
         ("User", "attributes.user_id", "user"),
     ]
-    cols += [(p, f"params.{p}", "param") for p in spec.params]
     cols += [(m, f"metrics.{m}", "metric") for m in spec.metrics]
+    cols += [(p, f"params.{p}", "param") for p in spec.params]
+    cols += [(t, f"tags.{t}", "tag") for t in spec.tags]
     out = []
     for label, key, kind in cols:
         active = spec.sort == key
@@ -114,26 +116,6 @@ def _columns(spec: TableSpec, base_path: str) -> list[dict]:
     return out
 
 
-def _utc(ms: int | None, fmt: str) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime(fmt) if ms is not None else ""
-
-
-def _prepare_cells(rows, spec: TableSpec) -> None:
-    """Display strings per row, computed once in Python: a 50 x 15 table through template filter chains
-    (`|get:p|default_if_none|truncatechars`, `|ms_datetime|date`) cost more than every query of the page."""
-    for row in rows:
-        c = row.candidate
-        row.display_name = Truncator(c.name or c.run_id).chars(60)
-        row.created = _utc(c.start_time, "%Y-%m-%d %H:%M")
-        row.created_title = _utc(c.start_time, "%Y-%m-%d %H:%M:%S")
-        row.duration_text = duration(row.duration_ms)
-        row.user_text, row.user_reported = c.account_name, c.reported_user_name
-        row.param_cells = [
-            (row.params.get(p, ""), Truncator(row.params.get(p, "")).chars(40)) for p in spec.params
-        ]
-        row.metric_cells = [(m, metric(row.metrics.get(m))) for m in spec.metrics]
-
-
 def _table_context(request, experiment, spec: TableSpec) -> dict:
     error = ""
     try:
@@ -144,11 +126,17 @@ def _table_context(request, experiment, spec: TableSpec) -> dict:
     param_names, metric_names = table_column_names(experiment=experiment)
     role = request.project_role
     deletable = candidate_can_delete(role=role)
-    for row in page.rows:
+    every_row = page.pinned + page.rows
+    hidden, pinned = set(spec.hidden_ids), set(spec.pinned_ids)
+    for row in every_row:
         row.deletable = deletable
-    _prepare_cells(page.rows, spec)
-    ci_jobs = ci_builds_for_candidates([row.candidate.pk for row in page.rows])
+        row.hidden = row.candidate.pk in hidden
+        row.pinned = row.candidate.pk in pinned
+    _prepare_cells(every_row, spec)
+    ci_jobs = ci_builds_for_candidates([row.candidate.pk for row in every_row])
     return {
+        **table_extras_context(request, experiment, spec, page),
+        "tag_names": table_tag_names(experiment=experiment),
         "ci_jobs": ci_jobs,
         "spec": spec,
         "page": page,
@@ -157,7 +145,7 @@ def _table_context(request, experiment, spec: TableSpec) -> dict:
         "param_names": param_names,
         "metric_names": metric_names,
         "page_sizes": PAGE_SIZES,
-        "can_delete_any": role >= Role.DEVELOPER,
+        "can_delete_any": deletable,
         "view_query": spec.query_items(),
         "next_url": base_path + "?" + urlencode(spec.query_items(cursor=page.next_cursor))
         if page.next_cursor
@@ -172,10 +160,12 @@ def _table_context(request, experiment, spec: TableSpec) -> dict:
 @require_GET
 @project_page()
 def experiment_detail(request, project_path, iid):
-    experiment = experiment_get_for_page(project=request.project, iid=iid, with_metadata=True)
+    experiment = table_experiment_get(request, iid)
+    experiment_head_attach(experiment=experiment)
     spec = table_spec_from_query(
         experiment=experiment, query=request.GET, filter_parse=candidate_filter_parse
     )
+    table_prefs_apply(request, experiment, spec)
     counts = experiment_counts(experiment=experiment)
     context = _base(request, experiment=experiment, counts=counts, tab="candidates")
     context.update(_table_context(request, experiment, spec))
@@ -210,7 +200,10 @@ def experiment_candidates_csv(request, project_path, iid):
     def lines():
         header = ["id", "iid", "run_id", "name", "status", "start_time", "end_time", "user", "reported_user"]
         yield writer.writerow(
-            header + [f"params.{p}" for p in spec.params] + [f"metrics.{m}" for m in spec.metrics]
+            header
+            + [f"params.{p}" for p in spec.params]
+            + [f"metrics.{m}" for m in spec.metrics]
+            + [f"tags.{t}" for t in spec.tags]
         )
         if first is None:
             return
@@ -230,6 +223,7 @@ def experiment_candidates_csv(request, project_path, iid):
                 ]
                 + [_csv_text(row.params.get(p, "")) for p in spec.params]
                 + [row.metrics.get(m, "") for m in spec.metrics]
+                + [_csv_text(row.tags.get(t, "")) for t in spec.tags]
             )
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")

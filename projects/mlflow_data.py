@@ -18,6 +18,7 @@ NOTE_TAG = "mlflow.note.content"
 SOURCE_NAME_TAG = "mlflow.source.name"
 SOURCE_TYPE_TAG = "mlflow.source.type"
 SOURCE_GIT_COMMIT_TAG = "mlflow.source.git.commit"
+DATASET_CONTEXT_TAG = "mlflow.data.context"  # a dataset input's tag: training, evaluation, ...
 LOG_MODEL_HISTORY_TAG = "mlflow.log-model.history"  # MLflow 2.x log_model: a JSON list of MLmodel dicts
 
 # ---------------------------------------------------------------- ids

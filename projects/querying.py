@@ -1,6 +1,7 @@
 """Domain query arguments shared by the selectors that search (candidates, experiments, models, logged models).
 
-    Comparison(kind, key, op, value)   one condition: kind is "attribute", "metric", "param" or "tag"
+    Comparison(kind, key, op, value)   one condition: kind is "attribute", "metric", "param", "tag" or (candidates)
+                                       "dataset" (key name, digest or context)
     OrderKey(kind, key, ascending)     one sort key
     value_condition(field, op, value)  a comparison's operator on one column, as a Q
     NextPage(offset, after)            where a page starts (what a selector returns for the next one)
@@ -26,7 +27,7 @@ LIST_OPS = frozenset({"IN", "NOT IN"})
 
 @dataclass(frozen=True)
 class Comparison:
-    kind: str  # attribute | metric | param | tag
+    kind: str  # attribute | metric | param | tag | dataset
     key: str
     op: str  # = != > >= < <= LIKE ILIKE IN NOT IN IS NULL IS NOT NULL
     value: Any  # float for numbers, str for strings, tuple[str, ...] for IN, None for IS [NOT] NULL

@@ -38,28 +38,35 @@
 
   var table = document.getElementById("candidates");
   if (!table) return;
-  var boxes = Array.prototype.slice.call(table.querySelectorAll("tbody input[name=c]"));
+  // Rows may arrive later (a parent's children, table.js): the boxes are read again on every change.
+  function allBoxes() { return Array.prototype.slice.call(table.querySelectorAll("tbody input[name=c]")); }
+  var boxes = allBoxes();
   var all = document.getElementById("select-all");
   var counter = document.getElementById("selection-count");
   var compare = document.getElementById("compare-btn");
   var del = document.getElementById("delete-btn");
 
-  function checked() { return boxes.filter(function (b) { return b.checked; }); }
+  function checked() { return allBoxes().filter(function (b) { return b.checked; }); }
   function refresh() {
     var n = checked().length;
     counter.textContent = n + " selected";
-    var max = parseInt(compare.dataset.max, 10);
-    compare.disabled = n < 2 || n > max;
-    compare.title = n > max ? "Compare at most " + max + " candidates" : "";
+    if (compare) {
+      var max = parseInt(compare.dataset.max, 10);
+      compare.disabled = n < 2 || n > max;
+      compare.title = n > max ? "Compare at most " + max + " candidates" : "";
+    }
     if (del) del.disabled = n === 0;
-    boxes.forEach(function (b) { b.closest("tr").classList.toggle("selected", b.checked); });
+    document.querySelectorAll(".needs-selection").forEach(function (b) { b.disabled = n === 0; });
+    allBoxes().forEach(function (b) { b.closest("tr").classList.toggle("selected", b.checked); });
   }
-  boxes.forEach(function (b) { b.addEventListener("change", refresh); });
+  table.addEventListener("change", function (e) {
+    if (e.target.matches("tbody input[name=c]")) refresh();
+  });
   if (all) all.addEventListener("change", function () {
-    boxes.forEach(function (b) { b.checked = all.checked; });
+    allBoxes().forEach(function (b) { b.checked = all.checked; });
     refresh();
   });
-  compare.addEventListener("click", function () {
+  if (compare) compare.addEventListener("click", function () {
     var q = checked().map(function (b) { return "c=" + encodeURIComponent(b.value); }).join("&");
     window.location.href = compare.dataset.compareUrl + "?" + q;
   });
