@@ -18,7 +18,11 @@ NOTE_TAG = "mlflow.note.content"
 SOURCE_NAME_TAG = "mlflow.source.name"
 SOURCE_TYPE_TAG = "mlflow.source.type"
 SOURCE_GIT_COMMIT_TAG = "mlflow.source.git.commit"
+SOURCE_GIT_REPO_URL_TAG = "mlflow.source.git.repoURL"
 LOG_MODEL_HISTORY_TAG = "mlflow.log-model.history"  # MLflow 2.x log_model: a JSON list of MLmodel dicts
+
+# MLflow's system metrics (`mlflow.enable_system_metrics_logging`) are metrics named `system/<what>`.
+SYSTEM_METRIC_PREFIX = "system/"
 
 # ---------------------------------------------------------------- ids
 LOGGED_MODEL_ID_PREFIX = "m-"
