@@ -9,6 +9,13 @@ import json
 from pathlib import Path
 
 XSS = '"><img src=x onerror=alert(1)><script>alert(2)</script>'
+# Script in the sandboxed frame: it runs, but can reach neither the parent page nor our cookies.
+HTML_PROBE = (
+    "<html><body><h1>Report</h1><script>var r = [];"
+    "try { r.push('parent:' + parent.document.cookie); } catch (e) { r.push('parent-blocked'); }"
+    "try { r.push('cookie:' + document.cookie); } catch (e) { r.push('cookie-blocked'); }"
+    "document.body.setAttribute('data-result', r.join(','));</script></body></html>"
+)
 DESCRIPTION = "# Baseline\n\nA **logistic regression** on iris.\n\n- 50 steps\n- `C=0.5`\n"
 REPO_URL = "https://github.com/acme/vision.git"
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
@@ -51,10 +58,13 @@ def log_sklearn_run(tmp_path: Path, *, experiment_name: str = "iris", descriptio
         mlflow.log_artifact(str(csv_file))
         mlflow.log_dict({"classes": ["setosa", "versicolor"], "threshold": 0.5}, "eval/metrics.json")
         html = tmp_path / "report.html"
-        html.write_text("<html><body><h1>Report</h1><script>document.title='ran'</script></body></html>")
+        html.write_text(HTML_PROBE)
         mlflow.log_artifact(str(html))
         for step in range(3):
-            image = np.full((16, 16, 3), 60 * step, dtype=np.uint8)
+            image = np.zeros((16, 16, 3), dtype=np.uint8)
+            image[:, :, 0] = 80 + 80 * step  # a red that deepens with the step over a green gradient
+            image[:, :, 1] = np.linspace(0, 255, 16, dtype=np.uint8)[None, :]
+            image[: 4 + 4 * step, :, 2] = 200
             mlflow.log_image(image, key="samples", step=step)
         fig, ax = plt.subplots(figsize=(3, 2))
         ax.plot([0, 1, 2], [2, 1, 3])
@@ -62,7 +72,11 @@ def log_sklearn_run(tmp_path: Path, *, experiment_name: str = "iris", descriptio
         plt.close(fig)
 
         model = LogisticRegression(C=0.5, max_iter=200).fit(X, y)
-        info = mlflow.sklearn.log_model(model, name="iris-model", input_example=X.iloc[:2])
+        # An explicit signature and requirements: inferring them spawns a Python subprocess (slow in tests).
+        signature = mlflow.models.infer_signature(X.iloc[:5], model.predict(X.iloc[:5]))
+        info = mlflow.sklearn.log_model(
+            model, name="iris-model", signature=signature, pip_requirements=["scikit-learn"]
+        )
         version = mlflow.register_model(info.model_uri, "iris-classifier")
         with mlflow.start_run(run_name="child-fold-1", nested=True) as child:
             mlflow.log_metric("loss", 0.3)

@@ -190,3 +190,17 @@ def test_query_count_is_fixed_with_a_model_many_artifacts_and_a_series(
         response = owner_client.get(_url(tenant, candidate, "?artifact=dir1/f3.txt"))
     assert response.status_code == 200
     assert response.content.decode().count('class="logged-model') == 2
+
+
+def test_query_count_does_not_grow_with_models_files_and_images(
+    owner_client, tenant, candidate, assert_query_count
+):
+    seed_artifacts(candidate, {f"dir{d}/sub/f{i}.txt": "x" for d in range(12) for i in range(40)})
+    seed_image_series(candidate, key="a", steps=6)
+    seed_image_series(candidate, key="b", steps=2)
+    for n in range(4):
+        seed_logged_model(candidate, name=f"model-{n}", files=3)
+    with assert_query_count("candidate_detail_with_artifacts"):
+        response = owner_client.get(_url(tenant, candidate, "?artifact=dir1/sub/f3.txt"))
+    html = response.content.decode()
+    assert html.count('class="logged-model') == 4 and html.count('class="image-series"') == 2
