@@ -6,12 +6,20 @@ is scoped to the project from the URL, so an id from another project is a 404.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 
 from django.http import Http404
 
 from experiments.models import Experiment, Lifecycle
-from projects.mlflow_data import SYSTEM_TAG_PREFIX
+from projects.mlflow_data import (
+    NOTE_TAG,
+    PARENT_RUN_TAG,
+    SOURCE_GIT_COMMIT_TAG,
+    SOURCE_GIT_REPO_URL_TAG,
+    SYSTEM_METRIC_PREFIX,
+    SYSTEM_TAG_PREFIX,
+)
 from projects.models import Project
 
 from .models import (
@@ -37,29 +45,101 @@ def candidate_get_for_page(*, project: Project, candidate_id: int) -> Candidate:
     return candidate
 
 
+CHILDREN_MAX = 50
+
+
 @dataclass
 class CandidateDetails:
     params: list[tuple[str, str]] = field(default_factory=list)
-    metrics: list[CandidateLatestMetric] = field(default_factory=list)
+    metrics: list[CandidateLatestMetric] = field(default_factory=list)  # model metrics (not system/*)
+    system_metrics: list[CandidateLatestMetric] = field(default_factory=list)
     metadata: list[tuple[str, str]] = field(default_factory=list)
     system_metadata: list[tuple[str, str]] = field(default_factory=list)
     inputs: list[CandidateInput] = field(default_factory=list)
+    description: str = ""
+    parent: Candidate | None = None
+    parent_run_id: str = (
+        ""  # the parent's run id as logged, also when that candidate is not (or no longer) here
+    )
+    children: list[Candidate] = field(default_factory=list)
+    children_more: bool = False
+    git_commit: str = ""
+    git_commit_url: str = ""  # only for an http(s) repository URL; pages still pass it through `http_url`
+
+
+def git_commit_url(*, repo_url: str, commit: str) -> str:
+    """The web page of a commit: GitHub's `<repo>/commit/<sha>`, GitLab's (and others') `<repo>/-/commit/<sha>`.
+    "" unless the repository URL is http(s) and the commit looks like a hash."""
+    repo_url, commit = (repo_url or "").strip(), (commit or "").strip()
+    if not repo_url.lower().startswith(("http://", "https://")) or not commit.isalnum() or len(commit) > 64:
+        return ""
+    base = repo_url.rstrip("/").removesuffix(".git")
+    host = base.split("/", 3)[2].lower() if base.count("/") >= 2 else ""
+    return (
+        f"{base}/commit/{commit}" if host in ("github.com", "www.github.com") else f"{base}/-/commit/{commit}"
+    )
+
+
+def _lineage(details: CandidateDetails, candidate: Candidate) -> None:
+    """Parent (1 query when the candidate has one) and the first CHILDREN_MAX children (1 query)."""
+    parent_eid = _uuid_or_none(details.parent_run_id)
+    if parent_eid is not None:
+        details.parent = (
+            Candidate.objects.filter(
+                project_id=candidate.project_id, lifecycle=Lifecycle.ACTIVE, eid=parent_eid
+            )
+            .only("pk", "name", "eid", "iid", "status")
+            .first()
+        )
+    children = list(
+        # Children in the candidate's own experiment, as MLflow's UI lists them: the lookup then walks that
+        # experiment's candidates (candidate_exp_life_start) and their metadata by (candidate, name).
+        Candidate.objects.filter(
+            experiment_id=candidate.experiment_id,
+            lifecycle=Lifecycle.ACTIVE,
+            metadata__name=PARENT_RUN_TAG,
+            metadata__value=candidate.eid_hex,
+        )
+        .only("pk", "name", "eid", "iid", "status")
+        .order_by("start_time", "pk")[: CHILDREN_MAX + 1]
+    )
+    details.children, details.children_more = children[:CHILDREN_MAX], len(children) > CHILDREN_MAX
+
+
+def _uuid_or_none(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None
 
 
 def candidate_details(*, candidate: Candidate) -> CandidateDetails:
-    """Params, latest metrics, metadata (user and system apart) and dataset inputs: 4 queries."""
+    """Params, latest metrics (model and system apart), metadata (user and system apart), dataset inputs,
+    description, git commit, parent and children: 6 queries (5 without a parent)."""
     details = CandidateDetails()
     details.params = list(
         CandidateParam.objects.filter(candidate=candidate).order_by("name").values_list("name", "value")
     )
-    details.metrics = list(CandidateLatestMetric.objects.filter(candidate=candidate).order_by("name"))
+    for metric in CandidateLatestMetric.objects.filter(candidate=candidate).order_by("name"):
+        (details.system_metrics if metric.name.startswith(SYSTEM_METRIC_PREFIX) else details.metrics).append(
+            metric
+        )
+    tags = {}
     for name, value in (
         CandidateMetadata.objects.filter(candidate=candidate).order_by("name").values_list("name", "value")
     ):
+        tags[name] = value
         (details.system_metadata if name.startswith(SYSTEM_TAG_PREFIX) else details.metadata).append(
             (name, value)
         )
     details.inputs = list(CandidateInput.objects.filter(candidate=candidate).order_by("name"))
+    details.description = tags.get(NOTE_TAG, "")
+    details.parent_run_id = tags.get(PARENT_RUN_TAG, "")
+    details.git_commit = tags.get(SOURCE_GIT_COMMIT_TAG, "")
+    details.git_commit_url = git_commit_url(
+        repo_url=tags.get(SOURCE_GIT_REPO_URL_TAG, ""), commit=details.git_commit
+    )
+    _lineage(details, candidate)
     return details
 
 

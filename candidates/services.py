@@ -18,7 +18,7 @@ from django.utils import timezone
 from experiments.models import Experiment, Lifecycle
 from projects.db import hot_cursor
 from projects.errors import InvalidStateError, InvalidValueError, NotFoundError
-from projects.mlflow_data import LOG_MODEL_HISTORY_TAG, RUN_NAME_TAG
+from projects.mlflow_data import LOG_MODEL_HISTORY_TAG, NOTE_TAG, RUN_NAME_TAG
 from projects.services import internal_id_next
 
 from .metrics.services import PG_CHUNK, metrics_write, metrics_write_ctes, metrics_write_one_statement
@@ -312,6 +312,20 @@ def candidate_metadata_delete(*, candidate: Candidate, name: str) -> None:
     deleted, _ = CandidateMetadata.objects.filter(candidate=candidate, name=name).delete()
     if not deleted:
         raise NotFoundError(f"No tag with name: {name} in run with id {candidate.eid_hex}")
+
+
+def candidate_description_set(*, candidate: Candidate, text: str) -> None:
+    """The candidate's description (MLflow's `mlflow.note.content` tag, Markdown); empty text removes it.
+
+    Longer than a tag value may be is an InvalidValueError here (the page says so) rather than the silent cut
+    the API applies to tags."""
+    _active_check(candidate)
+    text = (text or "").replace("\r\n", "\n")
+    length_check(text, MAX_TAG_VALUE_LENGTH, "description")
+    if text.strip():
+        candidate_metadata_set(candidate=candidate, name=NOTE_TAG, value=text)
+    else:
+        CandidateMetadata.objects.filter(candidate=candidate, name=NOTE_TAG).delete()
 
 
 def candidate_inputs_log(*, candidate: Candidate, datasets: Sequence[dict]) -> None:

@@ -25,6 +25,7 @@ urlpatterns = [
     path("api/v4/openapi.json", OpenApiDocument.as_view(), name="openapi_schema"),
     re_path(PROJECT + "ml/experiments/", include("pages.experiment_urls")),
     re_path(PROJECT + "ml/candidates/", include("pages.candidate_urls")),
+    re_path(PROJECT + "ml/logged-models/", include("pages.logged_model_urls")),
     re_path(PROJECT + "ml/models/", include("model_registry.urls")),
     re_path(PROJECT + "packages/", include("packages_registry.urls")),
     path("-/ci/", include("ci_integration.urls")),

@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from packages_registry.logged_model_selectors import logged_model_failed_ids
 from projects.decorators import project_page, role_at_least
 from projects.errors import DomainError, NotFoundError
 from projects.models import Role
@@ -89,6 +90,10 @@ def model_version_detail(request, project_path, model_id, version_id):
         aliases=sorted(a.name for a in mv.aliases.all()),
         tags=list(mv.metadata.order_by("name")[: selectors.PAGE_TAGS_LIMIT]),
         stages=Stage.values,
+        # A version registered from a logged model whose upload failed cannot be loaded (issue 14).
+        logged_model_failed=bool(
+            logged_model_failed_ids(project=request.project, model_ids=[mv.logged_model_id])
+        ),
     )
     return render(request, "model_registry/model_version_detail.html", context)
 

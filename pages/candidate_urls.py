@@ -17,3 +17,11 @@ urlpatterns = [
         name="candidate_metric_download",
     ),
 ]
+
+urlpatterns += [
+    path(
+        "<int:candidate_id>/description",
+        views.candidate_description_update,
+        name="candidate_description_update",
+    ),
+]

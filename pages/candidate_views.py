@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, JsonResponse, StreamingHttpResponse
@@ -17,11 +18,14 @@ from django.views.decorators.http import require_GET, require_POST
 from candidates.bulk import candidate_can_delete, candidate_delete_many
 from candidates.metrics.charts import finite_or_none, metric_history_rows, metric_series
 from candidates.page_selectors import candidate_details, candidate_get_for_page, candidates_live
+from candidates.services import candidate_description_set
 from candidates.table import TableRow
 from projects.decorators import project_page
+from projects.errors import InvalidValueError
 from projects.models import Role
 
 from . import integrations
+from .artifact_views import artifact_context, image_series_context
 
 POLL_MS = 5000
 
@@ -36,6 +40,8 @@ def candidate_detail(request, project_path, candidate_id):
     candidate = candidate_get_for_page(project=request.project, candidate_id=candidate_id)
     details = candidate_details(candidate=candidate)
     base = f"/{request.project.path}/-/ml/candidates/{candidate.pk}/"
+    extras = integrations.candidate_extras(project=request.project, candidate=candidate)
+    package = extras["artifacts"]["package"]
     context = {
         "nav": "experiments",
         "project": request.project,
@@ -43,18 +49,58 @@ def candidate_detail(request, project_path, candidate_id):
         "experiment": candidate.experiment,
         "details": details,
         "can_delete": candidate_can_delete(role=request.project_role),
-        "data_url": f"{base}metrics.json",
+        "data_url": _model_metrics_url(base, details),
+        "system_data_url": _system_metrics_url(base, details),
         "live_url": f"{base}live.json",
         "base_url": base,
         "poll_ms": POLL_MS,
         "duration_ms": TableRow(candidate, {}, {}).duration_ms,
-        "extras": integrations.candidate_extras(project=request.project, candidate=candidate),
+        "extras": extras,
+        "artifact": artifact_context(
+            project=request.project,
+            package=package,
+            path=request.GET.get("artifact", ""),
+            as_source=request.GET.get("as") == "source",
+        ),
+        "image_series": image_series_context(
+            project=request.project, package=package, series=extras["artifacts"]["series"]
+        ),
+        # Editing the description is a write like delete: developers and above (project_page on the POST view).
+        "can_edit": request.project_role >= Role.DEVELOPER,
         # Promoting creates a model version: developers and above, as for logging.
         "promote_url": integrations.promote_url(project=request.project, candidate=candidate)
         if request.project_role >= Role.DEVELOPER
         else "",
     }
     return render(request, "candidates/candidate_detail.html", context)
+
+
+def _model_metrics_url(base: str, details) -> str:
+    """The chart data of the model metrics; system metrics (`system/*`) have their own section and charts. While
+    there are none, or too many names for one URL, all metrics."""
+    if not details.system_metrics or len(details.metrics) > 100:
+        return f"{base}metrics.json"
+    if not details.metrics:
+        return ""
+    return f"{base}metrics.json?" + urlencode([("metric", m.name) for m in details.metrics])
+
+
+def _system_metrics_url(base: str, details) -> str:
+    return f"{base}metrics.json?" + urlencode([("metric", m.name) for m in details.system_metrics[:100]])
+
+
+@require_POST
+@project_page(Role.DEVELOPER)
+def candidate_description_update(request, project_path, candidate_id):
+    """Set the candidate's Markdown description (the same role rule as delete: developers and above)."""
+    candidate = candidate_get_for_page(project=request.project, candidate_id=candidate_id)
+    try:
+        candidate_description_set(candidate=candidate, text=request.POST.get("description", ""))
+    except InvalidValueError as exc:
+        messages.error(request, f"The description was not saved: {exc}")
+    else:
+        messages.success(request, "Description saved.")
+    return redirect(f"/{request.project.path}/-/ml/candidates/{candidate.pk}/#description")
 
 
 @require_POST

@@ -19,7 +19,11 @@ SOURCE_NAME_TAG = "mlflow.source.name"
 SOURCE_TYPE_TAG = "mlflow.source.type"
 SOURCE_GIT_COMMIT_TAG = "mlflow.source.git.commit"
 DATASET_CONTEXT_TAG = "mlflow.data.context"  # a dataset input's tag: training, evaluation, ...
+SOURCE_GIT_REPO_URL_TAG = "mlflow.source.git.repoURL"
 LOG_MODEL_HISTORY_TAG = "mlflow.log-model.history"  # MLflow 2.x log_model: a JSON list of MLmodel dicts
+
+# MLflow's system metrics (`mlflow.enable_system_metrics_logging`) are metrics named `system/<what>`.
+SYSTEM_METRIC_PREFIX = "system/"
 
 # ---------------------------------------------------------------- ids
 LOGGED_MODEL_ID_PREFIX = "m-"

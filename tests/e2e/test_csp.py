@@ -9,6 +9,7 @@ import io
 
 import pytest
 
+from candidates.models import CandidateLatestMetric, CandidateMetric
 from ci_integration.services import ci_link_candidate_from_metadata
 from model_registry import services as registry
 from model_registry.locations import location_for_candidate_model
@@ -18,6 +19,7 @@ from tests.e2e.conftest import sign_in
 from tests.model_registry.factories import make_candidate_with_model_folder
 from tests.packages_registry.helpers import artifacts_dir  # noqa: F401 - fixture
 from tests.pages.conftest import add_metadata, seed_experiment
+from tests.pages.runpage_seed import seed_artifacts, seed_image_series, seed_logged_model
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("artifacts_dir")]
 
@@ -67,11 +69,27 @@ def _seed(tenant):
         "png": upload("plots/curve.png", png.getvalue()),
     }
     upload("notes.txt", b"hello")
+    # The candidate page's artifact viewer, image series, logged models and system metrics (issue 14).
+    seed_artifacts(candidates[1], {"report.html": _plotly_html(), "eval/metrics.json": '{"a": 1}'})
+    seed_image_series(candidates[1], steps=3)
+    logged = seed_logged_model(candidates[1])
+    CandidateMetric.objects.bulk_create(
+        [
+            CandidateMetric(candidate=candidates[1], name="system/cpu", value=s, step=s, timestamp=s)
+            for s in range(5)
+        ]
+    )
+    CandidateLatestMetric.objects.create(
+        candidate=candidates[1], name="system/cpu", value=4, step=4, timestamp=4
+    )
     base = f"/{project.path}/-/"
     return {
         "exp": f"{base}ml/experiments/{exp.iid}/",
         "candidate": f"{base}ml/candidates/{candidates[1].pk}/",
         "running_candidate": f"{base}ml/candidates/{candidates[0].pk}/",
+        "candidate_html": f"{base}ml/candidates/{candidates[1].pk}/?artifact=report.html",
+        "candidate_json": f"{base}ml/candidates/{candidates[1].pk}/?artifact=eval/metrics.json",
+        "logged_model": f"{base}ml/logged-models/{logged.model_id}/",
         "compare": f"{base}ml/experiments/{exp.iid}/compare/?"
         + "&".join(f"c={c.pk}" for c in candidates[:3]),
         "models": f"{base}ml/models/",
@@ -171,6 +189,13 @@ def test_every_page_runs_under_the_policy_without_violations_or_errors(
     watched.visit(urls["candidate"], ready="#metric-charts[data-loaded='1'] .main-svg")
     assert page.locator("#ci a[href^='javascript:']").count() == 0
     watched.visit(urls["running_candidate"], ready="#metric-charts[data-loaded='1'] .main-svg")
+    watched.visit(urls["candidate_html"], ready="#system-metric-charts[data-loaded='1'] .main-svg")
+    page.locator("#artifact-frame").element_handle().content_frame().wait_for_selector(".main-svg")
+    page.locator("#image-series .series-slider").first.fill("0")
+    assert page.locator("#image-series .series-step").first.inner_text() == "0"
+    watched.check()
+    watched.visit(urls["candidate_json"], ready="#artifact-text .highlight")
+    watched.visit(urls["logged_model"], ready="#model-name")
 
     watched.visit(urls["models"], ready="tr[data-model='fraud']")
     watched.visit(urls["model"])
