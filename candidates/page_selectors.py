@@ -58,7 +58,7 @@ class CandidateDetails:
     inputs: list[CandidateInput] = field(default_factory=list)
     description: str = ""
     parent: Candidate | None = None
-    parent_run_id: str = (
+    parent_eid_hex: str = (
         ""  # the parent's run id as logged, also when that candidate is not (or no longer) here
     )
     children: list[Candidate] = field(default_factory=list)
@@ -82,7 +82,7 @@ def git_commit_url(*, repo_url: str, commit: str) -> str:
 
 def _lineage(details: CandidateDetails, candidate: Candidate) -> None:
     """Parent (1 query when the candidate has one) and the first CHILDREN_MAX children (1 query)."""
-    parent_eid = _uuid_or_none(details.parent_run_id)
+    parent_eid = _uuid_or_none(details.parent_eid_hex)
     if parent_eid is not None:
         details.parent = (
             Candidate.objects.filter(
@@ -134,7 +134,7 @@ def candidate_details(*, candidate: Candidate) -> CandidateDetails:
         )
     details.inputs = list(CandidateInput.objects.filter(candidate=candidate).order_by("name"))
     details.description = tags.get(NOTE_TAG, "")
-    details.parent_run_id = tags.get(PARENT_RUN_TAG, "")
+    details.parent_eid_hex = tags.get(PARENT_RUN_TAG, "")
     details.git_commit = tags.get(SOURCE_GIT_COMMIT_TAG, "")
     details.git_commit_url = git_commit_url(
         repo_url=tags.get(SOURCE_GIT_REPO_URL_TAG, ""), commit=details.git_commit

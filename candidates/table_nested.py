@@ -13,7 +13,7 @@ from django.db.models import Count, Exists, Func, OuterRef, Q, UUIDField
 from django.db.models.functions import Left
 
 from experiments.models import Experiment, Lifecycle
-from projects.mlflow_data import PARENT_RUN_TAG, run_id_of
+from projects.mlflow_data import PARENT_RUN_TAG, eid_hex_of
 
 from .models import Candidate, CandidateMetadata
 
@@ -57,7 +57,7 @@ def child_counts(*, experiment: Experiment, parents: list[Candidate]) -> dict[in
     """Active children per parent among `parents` (one grouped query; none when there are no parents)."""
     if not parents:
         return {}
-    by_hex = {run_id_of(c.eid): c.pk for c in parents}
+    by_hex = {eid_hex_of(c.eid): c.pk for c in parents}
     rows = (
         _parent_tags(experiment)
         .filter(parent__in=list(by_hex))
@@ -73,7 +73,7 @@ def child_ids(*, experiment: Experiment, parent: Candidate, limit: int = MAX_CHI
     """The parent's active children, the `limit` most recently created (the caller orders them for display)."""
     return list(
         _parent_tags(experiment)
-        .filter(parent=run_id_of(parent.eid))
+        .filter(parent=eid_hex_of(parent.eid))
         .order_by("-candidate_id")
         .values_list("candidate_id", flat=True)[:limit]
     )

@@ -123,7 +123,7 @@ def candidate_delete(request, project_path, candidate_id):
             },
         )
     candidate_delete_many(project=request.project, candidate_ids=[candidate.pk], role=request.project_role)
-    messages.success(request, f"Deleted candidate {candidate.name or candidate.run_id}.")
+    messages.success(request, f"Deleted candidate {candidate.name or candidate.eid_hex}.")
     return redirect(back)
 
 
@@ -147,7 +147,7 @@ def candidate_metrics_data(request, project_path, candidate_id):
     series = metric_series(candidate_ids=[candidate.pk], names=names)
     return JsonResponse(
         {
-            "candidates": [{"id": candidate.pk, "name": candidate.name or candidate.run_id[:8]}],
+            "candidates": [{"id": candidate.pk, "name": candidate.name or candidate.eid_hex[:8]}],
             "series": [s.as_dict() for s in series],
             "running": candidate.status == "RUNNING",
         }

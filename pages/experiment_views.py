@@ -30,6 +30,7 @@ from candidates.table import (
 from ci_integration.selectors import ci_builds_for_candidates
 from mlflow_api.search_grammar import candidate_filter_parse
 from projects.decorators import project_page
+from projects.mlflow_data import RUN_ID_PARAMETER
 from projects.models import Role
 
 from .experiment_selectors import (
@@ -198,7 +199,18 @@ def experiment_candidates_csv(request, project_path, iid):
     writer = csv.writer(_Echo())
 
     def lines():
-        header = ["id", "iid", "run_id", "name", "status", "start_time", "end_time", "user", "reported_user"]
+        # The export's id column keeps MLflow's name, so the file joins with what the client prints.
+        header = [
+            "id",
+            "iid",
+            RUN_ID_PARAMETER,
+            "name",
+            "status",
+            "start_time",
+            "end_time",
+            "user",
+            "reported_user",
+        ]
         yield writer.writerow(
             header
             + [f"params.{p}" for p in spec.params]
@@ -213,7 +225,7 @@ def experiment_candidates_csv(request, project_path, iid):
                 [
                     c.pk,
                     c.iid,
-                    c.run_id,
+                    c.eid_hex,
                     _csv_text(c.name),
                     c.status,
                     c.start_time or "",
