@@ -3,7 +3,7 @@
 from django.urls import re_path
 from django.views.decorators.csrf import csrf_exempt
 
-from . import artifacts, experiments, health, logged_models, metrics, registry, runs
+from . import artifacts, experiments, health, logged_models, metrics, multipart, registry, runs
 from .errors import error_response
 
 
@@ -17,6 +17,7 @@ urlpatterns = [
     *runs.urlpatterns,
     *metrics.urlpatterns,
     *artifacts.urlpatterns,
+    *multipart.urlpatterns,
     *logged_models.urlpatterns,
     *registry.urlpatterns,
     *health.urlpatterns,
