@@ -162,11 +162,15 @@ def multipart_abort(request: HttpRequest, ctx, data: dict, artifact_path: str):
     return {}
 
 
+def _number(text: str) -> bool:
+    return text.isascii() and text.isdigit() and len(text) <= 18  # "²".isdigit() too, but int() refuses it
+
+
 def _part_upload(request: HttpRequest, project_ref: str, artifact_path: str) -> HttpResponse:
     query = request.GET
     upload_id, signature = query.get("upload_id", ""), query.get("signature", "")
     part, expires = query.get("part_number", ""), query.get("expires", "")
-    if not (upload_id and signature and part.isdigit() and expires.isdigit()):
+    if not (upload_id and signature and _number(part) and _number(expires)):
         return error_response(
             "PERMISSION_DENIED", "This part URL is not signed: use the URL mpu/create gave", 403
         )

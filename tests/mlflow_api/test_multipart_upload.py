@@ -189,6 +189,7 @@ def test_a_forged_or_altered_part_url_is_refused(client, api, bucket, tracking_r
     for forged in [
         _with(url, signature="0" * 64),
         _with(url, part_number="2"),  # another part with part 1's signature
+        _with(url, part_number="\u00b2"),  # a digit to str.isdigit, not to int()
         _with(url, expires=str(int(time.time()) + 10**6)),
         url.replace("/m/w.bin?", "/m/other.bin?"),
         url.split("?")[0],
