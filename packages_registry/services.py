@@ -136,7 +136,8 @@ def package_file_commit(
         "size": size,
         "storage_key": key,
         "content_type": _guess_content_type(path, content_type),
-        # Hashed while streaming, so ingestion need not read the whole file again.
+        # Hashed while streaming (a single PUT), so ingestion need not read the whole file again; a multipart
+        # upload's parts arrive out of order, so ingestion hashes it.
         "sha256": sha256,
         "md5": md5,
         "ingestion_status": IngestionStatus.PENDING,
