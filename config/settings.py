@@ -265,6 +265,9 @@ ASSAY_INGEST_TEST_DELAY = env_int("ASSAY_INGEST_TEST_DELAY", 0)
 # `collect_orphans` once older than this; abandoned S3 multipart uploads too.
 ASSAY_ORPHAN_MIN_AGE_HOURS = env_int("ASSAY_ORPHAN_MIN_AGE_HOURS", 24)
 ASSAY_ORPHAN_COLLECT_INTERVAL = env_int("ASSAY_ORPHAN_COLLECT_INTERVAL", 6 * 3600)
+# MLflow proxied multipart uploads (S3 storage only): seconds the signed part URLs handed out by `mpu/create` stay
+# valid (the same default as an S3 presigned URL).
+ASSAY_MULTIPART_URL_TTL = env_int("ASSAY_MULTIPART_URL_TTL", 3600)
 # CI enrichment (ci_integration): retries with exponential backoff up to a maximum, and a periodic sweep that
 # enqueues records the broker never got.
 ASSAY_CI_MAX_RETRIES = env_int("ASSAY_CI_MAX_RETRIES", 8)

@@ -11,13 +11,14 @@ import posixpath
 import re
 import uuid
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.urls import re_path
 from django.views.decorators.csrf import csrf_exempt
 
 from candidates.models import Candidate
 from candidates.selectors import candidate_get_for_project
 from packages_registry import logged_models, selectors, services
+from packages_registry.multipart import multipart_supported
 from packages_registry.responses import file_response
 from packages_registry.validators import normalize_dir_path
 from projects.auth import ApiContext, api_context_for_request
@@ -180,22 +181,18 @@ def run_artifact_list(request: HttpRequest, ctx: ApiContext, data: dict):
 
 @mlflow_endpoint(("GET",))
 def server_info(request: HttpRequest, ctx: ApiContext, data: dict):
-    # Multipart (presigned) uploads/downloads are off: the client then PUTs/GETs whole files through us.
+    # Proxied multipart uploads (mlflow_api/multipart.py) work on S3 storage only; downloads are never presigned:
+    # the client GETs whole files through us.
     return {
         "store_type": "SqlStore",
         "workspaces_enabled": False,
-        "multipart_uploads_enabled": False,
+        "multipart_uploads_enabled": multipart_supported(),
         "multipart_downloads_enabled": False,
     }
 
 
-def _no_multipart(request: HttpRequest, project_ref: str, **kwargs) -> HttpResponse:
-    return error_response("NOT_IMPLEMENTED", "Multipart artifact uploads are not supported", status=501)
-
-
 urlpatterns = [
     re_path(r"^api/2\.0/mlflow-artifacts/artifacts/?$", artifact_list),
-    re_path(r"^api/2\.0/mlflow-artifacts/mpu/", csrf_exempt(_no_multipart)),
     re_path(r"^api/2\.0/mlflow-artifacts/artifacts/(?P<artifact_path>.+)$", artifact),
     re_path(r"^api/[23]\.0/mlflow/server-info/?$", server_info),
     re_path(r"^api/2\.0/mlflow/artifacts/list/?$", run_artifact_list),

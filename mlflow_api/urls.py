@@ -3,7 +3,7 @@
 from django.urls import re_path
 from django.views.decorators.csrf import csrf_exempt
 
-from . import artifacts, experiments, health, logged_models, metrics, registry, runs
+from . import artifacts, experiments, health, logged_models, metrics, multipart, registry, runs, traces
 from .errors import error_response
 
 
@@ -17,8 +17,10 @@ urlpatterns = [
     *runs.urlpatterns,
     *metrics.urlpatterns,
     *artifacts.urlpatterns,
+    *multipart.urlpatterns,
     *logged_models.urlpatterns,
     *registry.urlpatterns,
     *health.urlpatterns,
+    *traces.urlpatterns,
     re_path(r"^(?P<rest>.*)$", endpoint_not_found),
 ]

@@ -113,11 +113,31 @@ def package_file_upload(
         # A dropped connection looks like a short body; storing it would pass a truncated file off as complete.
         of = f" of {exc.expected}" if exc.expected is not None else ""
         raise IncompleteUploadError(f"Incomplete upload: received {exc.received}{of} bytes") from exc
+    return package_file_commit(
+        package=package, path=path, key=key, size=size, content_type=content_type, sha256=sha256, md5=md5
+    )
+
+
+def package_file_commit(
+    *,
+    package: Package,
+    path: str,
+    key: str,
+    size: int,
+    content_type: str | None = None,
+    sha256: str = "",
+    md5: str = "",
+) -> PackageFile:
+    """Point the file at `path` at `key`, a complete object the caller has just written under a fresh key; the
+    object it pointed at before is deleted after commit and ingestion is queued. Checksums not hashed on the way
+    in (empty) are computed by ingestion's full pass. If the row cannot be written, `key` is discarded unless a
+    row points at it after all."""
     fields = {
         "size": size,
         "storage_key": key,
         "content_type": _guess_content_type(path, content_type),
-        # Hashed while streaming, so ingestion need not read the whole file again.
+        # Hashed while streaming (a single PUT), so ingestion need not read the whole file again; a multipart
+        # upload's parts arrive out of order, so ingestion hashes it.
         "sha256": sha256,
         "md5": md5,
         "ingestion_status": IngestionStatus.PENDING,

@@ -47,11 +47,12 @@ def test_traced_training_code_keeps_working(mlflow_env, caplog):
             mlflow.flush_trace_async_logging()
     finally:
         request_started.disconnect(record)
-    # No retry loop: /version is probed at most once, and each trace costs one v3 and one v2 attempt.
+    # No retry loop: /version is probed at most once, and each trace costs one v3 attempt, answered 501 (traces are
+    # not stored; mlflow_api/traces.py), so the client no longer falls back to the v2 path.
     assert any(p.endswith("/api/3.0/mlflow/traces") for p in paths), paths
     assert sum(p.endswith("/version") for p in paths) <= 1, paths
     assert sum(p.endswith("/api/3.0/mlflow/traces") for p in paths) <= 3, paths
-    assert sum(p.endswith("/api/2.0/mlflow/traces") for p in paths) <= 3, paths
+    assert sum(p.endswith("/api/2.0/mlflow/traces") for p in paths) == 0, paths
     assert mlflow.get_run(run.info.run_id).data.metrics == {"loss": 0.5}
     messages = [r.getMessage() for r in caplog.records if r.name.startswith("mlflow")]
     assert not [m for m in messages if "retry" in m.lower()]
