@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from mlflow_api.tracking_root import tracking_root
 from packages_registry import api as packages_api
+from pages import link_views
 from projects import api as projects_api
 from projects.rest import OpenApiDocument, api_not_found
 
@@ -12,6 +14,8 @@ handler400 = "config.errors.bad_request"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # The tracking URI itself (no slash): the page behind the links the MLflow client prints.
+    re_path(API_PROJECT + "ml/mlflow$", tracking_root),
     re_path(API_PROJECT + "ml/mlflow/", include("mlflow_api.urls")),
     re_path(API_PROJECT + "packages/", include("packages_registry.api_urls")),
     # GitLab lists packages at .../packages (no slash); the OpenAPI schema of our own (non-MLflow) APIs.
@@ -23,6 +27,8 @@ urlpatterns = [
         name="access_token_api",
     ),
     path("api/v4/openapi.json", OpenApiDocument.as_view(), name="openapi_schema"),
+    re_path(PROJECT + "$", link_views.project_home, name="project_home"),
+    re_path(PROJECT + "ml/mlflow-link$", link_views.mlflow_link, name="mlflow_link"),
     re_path(PROJECT + "ml/experiments/", include("pages.experiment_urls")),
     re_path(PROJECT + "ml/candidates/", include("pages.candidate_urls")),
     re_path(PROJECT + "ml/models/", include("model_registry.urls")),
