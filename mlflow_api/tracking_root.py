@@ -10,7 +10,9 @@ and says nothing about the project.
 
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+
+from .errors import error_response
 
 # The API paths skip the site-wide policy middleware (config/csp.py), so this page sends its own, as strict.
 PAGE_POLICY = (
@@ -19,8 +21,10 @@ PAGE_POLICY = (
 )
 
 
-@require_GET
+@csrf_exempt
 def tracking_root(request, project_ref: str):
+    if request.method not in ("GET", "HEAD"):  # what any other unknown MLflow path answers
+        return error_response("ENDPOINT_NOT_FOUND", f"No MLflow endpoint at {request.method} {request.path}")
     try:
         resolver = reverse("mlflow_link", kwargs={"project_path": project_ref})
     except NoReverseMatch:  # a ref no dashboard URL can carry: nothing to resolve against

@@ -51,8 +51,10 @@ def test_other_mlflow_paths_still_answer_mlflow_json(client, tenant):
     response = client.get(f"/api/v4/projects/{tenant.project.pk}/ml/mlflow/nope")
     assert response.status_code == 404
     assert response.json()["error_code"] == "ENDPOINT_NOT_FOUND"
-    response = client.post(f"/api/v4/projects/{tenant.project.pk}/ml/mlflow/")
-    assert response.status_code == 405
+    for suffix in ("/", ""):
+        response = client.post(f"/api/v4/projects/{tenant.project.pk}/ml/mlflow{suffix}")
+        assert response.status_code == 404
+        assert response.json()["error_code"] == "ENDPOINT_NOT_FOUND"
 
 
 def test_resolver_sends_a_member_to_the_candidate(tenant, assert_query_count):
