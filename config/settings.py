@@ -28,7 +28,7 @@ SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 # Health probes (kubelet, load balancers) speak plain HTTP to the process: a redirect would fail them.
-SECURE_REDIRECT_EXEMPT = [r"^-/liveness$", r"^-/readiness$"]
+SECURE_REDIRECT_EXEMPT = [r"^-/liveness$", r"^-/readiness$", r"^-/metrics$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
@@ -36,7 +36,7 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 # e.g. `HTTP_X_FORWARDED_PROTO,https`. Only if the proxy always sets or strips that header.
 SECURE_PROXY_SSL_HEADER = env_pair("SECURE_PROXY_SSL_HEADER")
 
-# Monitoring endpoints (/-/liveness, /-/readiness, later /-/metrics): only these client networks reach them
+# Monitoring endpoints (/-/liveness, /-/readiness, /-/metrics): only these client networks reach them
 # (GitLab's monitoring_whitelist); others get 404. Readiness gives the broker and storage this long to answer.
 MONITORING_ALLOWLIST = env_networks("ASSAY_MONITORING_ALLOWLIST", ["127.0.0.0/8", "::1/128"])
 MONITORING_CHECK_TIMEOUT = env_int("ASSAY_MONITORING_CHECK_TIMEOUT", 2)

@@ -5,6 +5,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from . import artifacts, experiments, health, logged_models, metrics, multipart, registry, runs, traces
 from .errors import error_response
+from .tracking_root import tracking_root
 
 
 @csrf_exempt
@@ -22,5 +23,6 @@ urlpatterns = [
     *registry.urlpatterns,
     *health.urlpatterns,
     *traces.urlpatterns,
+    re_path(r"^$", tracking_root),  # the links the client prints: <tracking URI>/#/experiments/...
     re_path(r"^(?P<rest>.*)$", endpoint_not_found),
 ]

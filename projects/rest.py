@@ -23,7 +23,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import errors as domain
-from .auth import AccessDenied, ApiContext, api_context_authenticate, api_context_authorise
+from .auth import (
+    AccessDenied,
+    ApiContext,
+    NotAuthenticated,
+    api_context_authenticate,
+    api_context_authorise,
+    token_secret_from_request,
+)
+from .models import AccessToken
+from .selectors import access_token_get_by_secret
+from .services import access_token_mark_used
 
 MAX_PER_PAGE = 100
 
@@ -41,13 +51,34 @@ def error_responses(*codes: int) -> dict:
 
 class ProjectTokenAuthentication(BaseAuthentication):
     """A token (`Authorization: Bearer` or `PRIVATE-TOKEN`) or, for safe methods, a signed-in session, checked
-    against the project in the URL. `request.auth` is the `ApiContext`. Failures raise `AccessDenied` (401/404/403),
+    against the project in the URL. `request.auth` is the `ApiContext` (on a user-level endpoint, without
+    `project_ref`: the token, see `user_token_authenticate`). Failures raise `AccessDenied` (401/404/403),
     which the view's handler renders, so DRF adds no `WWW-Authenticate` header of its own."""
 
     def authenticate(self, request):
+        if "project_ref" not in request.parser_context["kwargs"]:
+            # A user-level endpoint (personal access tokens): one class for both, so the OpenAPI document
+            # describes one pair of security schemes.
+            return user_token_authenticate(request._request)
         project_ref = request.parser_context["kwargs"]["project_ref"]
         context = api_context_authenticate(request._request, project_ref)
         return context.user, context
+
+
+def user_token_authenticate(request) -> tuple[object, AccessToken | None]:
+    """(user, token) for an endpoint outside any project: any active token (401 otherwise), or a signed-in
+    session for safe methods (token None)."""
+    secret = token_secret_from_request(request)
+    if secret:
+        token = access_token_get_by_secret(secret=secret)
+        if token is None:
+            raise NotAuthenticated()
+        access_token_mark_used(token=token)
+        return token.user, token
+    user = getattr(request, "user", None)
+    if request.method in ("GET", "HEAD", "OPTIONS") and user is not None and user.is_authenticated:
+        return user, None
+    raise NotAuthenticated()
 
 
 class ProjectTokenAuthenticationScheme(OpenApiAuthenticationExtension):

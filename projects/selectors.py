@@ -125,7 +125,11 @@ def _project_access_tokens(*, project: Project) -> QuerySet[AccessToken]:
 def project_access_token_list(*, project: Project, state: str = "") -> QuerySet[AccessToken]:
     """The project's access tokens (not its members' personal ones), newest first, each with `access_level`;
     `state` "active" or "inactive" (revoked, expired or with a deactivated user) narrows them."""
-    tokens = _project_access_tokens(project=project)
+    return _tokens_in_state(_project_access_tokens(project=project), state)
+
+
+def _tokens_in_state(tokens: QuerySet[AccessToken], state: str) -> QuerySet[AccessToken]:
+    """`state` "active" or "inactive" (revoked, expired or with a deactivated user) narrows them; "" keeps all."""
     active = Q(revoked_at__isnull=True, user__is_active=True) & (
         Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
     )
@@ -149,3 +153,27 @@ def project_access_token_get(*, project: Project, token_id: int) -> AccessToken:
 
 def access_token_is_active(token: AccessToken) -> bool:
     return _token_active(token) is not None
+
+
+def personal_access_token_list(*, user, state: str = "") -> QuerySet[AccessToken]:
+    """The user's personal access tokens (not project tokens), newest first; `state` as for project tokens."""
+    tokens = AccessToken.objects.filter(user=user, project__isnull=True).select_related("user")
+    return _tokens_in_state(tokens.order_by("-created_at", "-pk"), state)
+
+
+def personal_access_token_get(*, user, token_id: int) -> AccessToken:
+    """One of the user's own personal access tokens, or NotFoundError (another user's token is not found)."""
+    token = (
+        personal_access_token_list(user=user).filter(pk=token_id).first() if 0 < token_id <= _MAX_ID else None
+    )
+    if token is None:
+        raise NotFoundError("404 Not Found")
+    return token
+
+
+def access_token_get_by_secret(*, secret: str) -> AccessToken | None:
+    """The active token with this secret (its user selected), or None."""
+    if not secret:
+        return None
+    token = AccessToken.objects.select_related("user").filter(digest=token_digest(secret)).first()
+    return _token_active(token)

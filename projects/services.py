@@ -125,15 +125,8 @@ def project_access_token_create(
         raise InvalidValueError(f"access_level does not have a valid value: {access_level}")
     if access_level > creator_role:
         raise InvalidValueError("access_level cannot be higher than your own role in the project")
-    unknown = sorted(set(scopes) - set(TokenScope.values))
-    if not scopes or unknown:
-        raise InvalidValueError(f"scopes must be a non-empty list of {', '.join(TokenScope.values)}")
-    today = timezone.now().astimezone(UTC).date()
-    if expires_on is None:
-        expires_on = today + timedelta(days=settings.ASSAY_ACCESS_TOKEN_DEFAULT_DAYS)
-    longest = settings.ASSAY_ACCESS_TOKEN_MAX_DAYS
-    if not today < expires_on <= today + timedelta(days=longest):
-        raise InvalidValueError(f"expires_at must be after today and at most {longest} days away")
+    scope = _token_scope(scopes)
+    expires_at = _token_expires_at(expires_on)
     with transaction.atomic():
         bot = get_user_model().objects.create(username=f"project_{project.pk}_bot_{secrets.token_hex(6)}")
         bot.set_unusable_password()
@@ -143,10 +136,51 @@ def project_access_token_create(
             user=bot,
             project=project,
             name=name,
-            # One stored scope: `api` includes everything `read_api` allows.
-            scopes=TokenScope.API if TokenScope.API in scopes else TokenScope.READ_API,
-            expires_at=datetime.combine(expires_on, time.min, tzinfo=UTC),
+            scopes=scope,
+            expires_at=expires_at,
         )
+
+
+def _token_scope(scopes: list[str]) -> str:
+    unknown = sorted(set(scopes) - set(TokenScope.values))
+    if not scopes or unknown:
+        raise InvalidValueError(f"scopes must be a non-empty list of {', '.join(TokenScope.values)}")
+    # One stored scope: `api` includes everything `read_api` allows.
+    return TokenScope.API if TokenScope.API in scopes else TokenScope.READ_API
+
+
+def access_token_default_expiry() -> date:
+    """The expiry a new token gets when none is given: ASSAY_ACCESS_TOKEN_DEFAULT_DAYS from today (UTC)."""
+    return timezone.now().astimezone(UTC).date() + timedelta(days=settings.ASSAY_ACCESS_TOKEN_DEFAULT_DAYS)
+
+
+def access_token_latest_expiry() -> date:
+    """The latest expiry a new token may have: ASSAY_ACCESS_TOKEN_MAX_DAYS from today (UTC)."""
+    return timezone.now().astimezone(UTC).date() + timedelta(days=settings.ASSAY_ACCESS_TOKEN_MAX_DAYS)
+
+
+def _token_expires_at(expires_on: date | None) -> datetime:
+    """Midnight UTC starting `expires_on` (GitLab's rule), after checking it is after today and not too far."""
+    today = timezone.now().astimezone(UTC).date()
+    if expires_on is None:
+        expires_on = access_token_default_expiry()
+    longest = settings.ASSAY_ACCESS_TOKEN_MAX_DAYS
+    if not today < expires_on <= today + timedelta(days=longest):
+        raise InvalidValueError(f"expires_at must be after today and at most {longest} days away")
+    return datetime.combine(expires_on, time.min, tzinfo=UTC)
+
+
+def personal_access_token_create(
+    *, user, name: str, scopes: list[str], expires_on: date | None = None
+) -> tuple[AccessToken, str]:
+    """A personal access token of `user` (it acts as the user in every project the user is a member of), with
+    the same scope and expiry rules as project access tokens. The secret is returned once, never stored."""
+    name = name.strip()
+    if not name:
+        raise InvalidValueError("name is missing")
+    return access_token_create(
+        user=user, name=name, scopes=_token_scope(scopes), expires_at=_token_expires_at(expires_on)
+    )
 
 
 def user_get_or_create(*, username: str):

@@ -20,6 +20,9 @@ def test_the_document_is_public_json_openapi_3_1_with_every_endpoint_and_both_to
         f"{PREFIX}/packages/generic/{{package_name}}/{{package_version}}/{{file_path}}": ["get", "put"],
         f"{PREFIX}/access_tokens": ["get", "post"],
         f"{PREFIX}/access_tokens/{{token_id}}": ["delete", "get"],
+        "/api/v4/personal_access_tokens": ["get"],
+        "/api/v4/personal_access_tokens/{token_id}": ["delete", "get"],
+        "/api/v4/user/personal_access_tokens": ["post"],
     }
     assert document["components"]["securitySchemes"] == {
         "bearer": {"type": "http", "scheme": "bearer"},

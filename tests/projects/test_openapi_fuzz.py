@@ -75,6 +75,6 @@ def test_no_generated_request_gets_a_5xx(live_server, tenant, capsys):
         print(
             f"\nschemathesis: {tried} cases over {len(operations)} operations; statuses {sorted(statuses.items())}"
         )
-    assert len(operations) == 11 and tried >= len(operations)
+    assert len(operations) == 15 and tried >= len(operations)
     assert server_errors == []
     assert nonconforming == []
