@@ -215,12 +215,23 @@ def scenario_dot_path() -> None:
     ):
         REQUESTS.clear()
         ok, value = attempt(lambda p=path: client.list_artifacts(run_id, p))
-        sent = "; ".join(f"{r['method']} {r['status']}" for r in REQUESTS) or "no request"
+        sent = (
+            "; ".join(f"GET {r['status']}" for r in REQUESTS if "mlflow-artifacts" in r["path"])
+            or "no request"
+        )
+        refused = [r for r in REQUESTS if r["status"] >= 400 and "body" in r]
         if ok:
-            shown = "listed: " + (", ".join(f.path for f in value) or "(empty)")
+            shown = cmp = "listed: " + (", ".join(f.path for f in value) or "(empty)")
+        elif refused:
+            try:
+                body = json.loads(refused[0]["body"])
+                cmp = f"{value.split(':')[0]}, server {refused[0]['status']} {body.get('error_code')}"
+                shown = f"{cmp}: “{str(body.get('message'))[:60]}”"
+            except ValueError:
+                shown = cmp = f"{value.split(':')[0]}, server {refused[0]['status']} (not JSON)"
         else:
-            shown = value
-        row(key, what, f"{shown} [{sent}]", f"{shown if ok else error_code_of(value)} [{sent}]")
+            shown, cmp = value, error_code_of(value)
+        row(key, what + " (artifact-proxy listing requests)", f"{shown} [{sent}]", f"{cmp} [{sent}]")
 
     # The artifact proxy's own listing with a '..' and an absolute path, as a hand-made client would send them.
     experiment_id = run.info.experiment_id
@@ -267,7 +278,7 @@ def scenario_default_experiment() -> None:
         model = client.get_logged_model(value.model_id)
         experiment = client.get_experiment(model.experiment_id)
         shown = (f"model in experiment {model.experiment_id} “{experiment.name}”, status {model.status}, "
-                 f"source run {model.source_run_id}")  # fmt: skip
+                 f"source run {model.source_run_id or 'none'}")  # fmt: skip
     else:
         shown = value
     row("2b", "fresh: `mlflow.pyfunc.log_model(name=…)` outside a run", shown,
@@ -452,7 +463,7 @@ def scenario_health_trace() -> None:
     sent = "; ".join(f"{r['method']} {r['path']} {r['status']}" for r in REQUESTS) or "none"
     shown = (
         f"returned {result} in {call:.2f} s (flush {flush:.2f} s); {len(records)} warning(s)"
-        + (f" (first: {records[0]})" if records else "")
+        + (" (" + "; ".join(records) + ")" if records else "")
         + f"; {len(RETRIES)} retries; requests: {sent}; {stored}"
     )
     cmp = (f"prompt={call < 2}; warnings={len(records)}; retries={len(RETRIES)}; requests: {sent}; "
@@ -475,12 +486,21 @@ def scenario_validation() -> None:
                                                       "timestamp": 0, "step": 0}}),
         ("8d", "`GET metrics/get-history?run_id=<real>&metric_key=<9,000 chars>` (URL > 8,190 B)", "GET",
          "/api/2.0/mlflow/metrics/get-history", {"params": {"run_id": run.info.run_id, "metric_key": "m" * 9000}}),
-        ("8e", "`GET runs/search?experiment_ids=…&filter=<9,000 chars>` (URL > 8,190 B)", "GET",
+        ("8e", "`GET runs/search?experiment_ids=…&filter=tags.note = '<9,000 chars>'` (URL > 8,190 B)", "GET",
          "/api/2.0/mlflow/runs/search", {"params": {"experiment_ids": run.info.experiment_id,
-                                                    "filter": "metrics.x > 0 and " * 500 + "metrics.x > 0"}}),
+                                                    "filter": "tags.note = '" + "x" * 9000 + "'"}}),
+        ("8f", "`GET experiments/search?filter=name = '<9,000 chars>'` (URL > 8,190 B)", "GET",
+         "/api/2.0/mlflow/experiments/search", {"params": {"filter": "name = '" + "x" * 9000 + "'",
+                                                           "max_results": 10}}),
+        ("8g", "`GET experiments/search?filter=name = '<200,000 chars>'` (URL > 128 KiB)", "GET",
+         "/api/2.0/mlflow/experiments/search", {"params": {"filter": "name = '" + "x" * 200_000 + "'",
+                                                           "max_results": 10}}),
     ]  # fmt: skip
     for key, what, method, path, kwargs in cases:
-        shown, cmp = answer(http(method, path, **kwargs))
+        ok, value = attempt(lambda m=method, p=path, k=kwargs: http(m, p, **k))
+        shown, cmp = (
+            answer(value) if ok else ("no HTTP answer: " + value, "no HTTP answer: " + value.split(":")[0])
+        )
         row(key, what, shown, cmp)
 
 
