@@ -324,7 +324,12 @@ def scenario_multipart() -> None:
         try:
             body = json.loads(create.get("body", "{}"))
             detail = f"{body.get('error_code')}: “{str(body.get('message', ''))[:70]}”"
-            detail_cmp = str(body.get("error_code"))
+            # The client falls back to one PUT only on a message starting with its own sentence.
+            from mlflow.exceptions import _UnsupportedMultipartUploadException as Unsupported
+
+            fallback = str(body.get("message", "")).startswith(Unsupported.MESSAGE)
+            detail += f" (client's fallback sentence: {'yes' if fallback else 'no'})"
+            detail_cmp = f"{body.get('error_code')} fallback={fallback}"
         except ValueError:
             detail = detail_cmp = "(not JSON) " + create.get("body", "")[:60]
         row("4a", "`mpu/create` answer (client with `MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD=true`, 300 KiB file, "
