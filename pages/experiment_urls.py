@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from . import compare_views
 from . import experiment_views as views
 
 app_name = "experiments"
@@ -20,5 +21,8 @@ urlpatterns = [
         name="experiment_performance_data",
     ),
     path("<int:iid>/live.json", views.experiment_live, name="experiment_live"),
-    path("<int:iid>/compare/", views.experiment_compare, name="experiment_compare"),
+    path("<int:iid>/compare/", compare_views.experiment_compare, name="experiment_compare"),
+    path(
+        "<int:iid>/compare/data.json", compare_views.experiment_compare_data, name="experiment_compare_data"
+    ),
 ]

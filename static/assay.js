@@ -47,8 +47,8 @@
   function checked() { return boxes.filter(function (b) { return b.checked; }); }
   function refresh() {
     var n = checked().length;
-    counter.textContent = n + " selected";
     var max = parseInt(compare.dataset.max, 10);
+    counter.textContent = n + " selected" + (n > max ? " (compare takes at most " + max + ": untick " + (n - max) + ")" : "");
     compare.disabled = n < 2 || n > max;
     compare.title = n > max ? "Compare at most " + max + " candidates" : "";
     if (del) del.disabled = n === 0;
