@@ -68,10 +68,12 @@
       div.dataset.metric = metric;
       box.appendChild(div);
       var downsampled = false;
+      var points = byMetric[metric].reduce(function (n, s) { return n + s.x.length; }, 0);
+      var type = points > 20000 ? "scattergl" : "scatter";  // SVG while it is small: no WebGL context per chart
       var traces = byMetric[metric].map(function (s) {
         downsampled = downsampled || s.downsampled;
         var name = esc(labels[s.candidate_id] || s.candidate_id);
-        return { type: "scattergl", mode: s.x.length > 60 ? "lines" : "lines+markers", x: s.x, y: s.y, name: name,
+        return { type: type, mode: s.x.length > 60 ? "lines" : "lines+markers", x: s.x, y: s.y, name: name,
                  connectgaps: false, hovertemplate: name + "<br>step %{x}: %{y}<extra></extra>" };
       });
       var rows = legend && traces.length > 1 ? Math.ceil(traces.length / 2) : 0;
@@ -147,15 +149,27 @@
       var cats = [];
       values.forEach(function (v) { v = v === null ? "—" : String(v); if (cats.indexOf(v) < 0) cats.push(v); });
       if (cats.length > 30) return;  // a free-text param is no axis
-      dims.push({ label: esc(k[1]), tickvals: cats.map(function (_, i) { return i; }), ticktext: cats.map(esc),
+      dims.push({ label: esc(k[1]), tickvals: cats.map(function (_, i) { return i; }), ticktext: cats,  // parcoords ticks are plain text (no entity decoding)
                   values: values.map(function (v) { return cats.indexOf(v === null ? "—" : String(v)); }) });
     });
-    if (dims.length > 1) {
+    // Parallel coordinates are WebGL: drawn when they scroll into view, so a machine without a GPU (software GL
+    // takes seconds) never holds up the table, the curves or the sliders.
+    var parallel = document.getElementById("compare-parallel");
+    var drawParallel = function () {
       var last = dims[dims.length - 1].values;
-      Plotly.react("compare-parallel", [{
+      Plotly.react(parallel, [{
         type: "parcoords", dimensions: dims.slice(0, 24),
         line: { color: last, colorscale: "Viridis", showscale: true },
       }], layout("Parallel coordinates", { margin: { l: 64, r: 64, t: 64, b: 24 }, height: 380 }), CONFIG);
+      parallel.dataset.loaded = "1";
+    };
+    if (dims.length > 1 && parallel) {
+      if (!("IntersectionObserver" in window)) { drawParallel(); } else {
+        var seen = new IntersectionObserver(function (entries) {
+          if (entries.some(function (e) { return e.isIntersecting; })) { seen.disconnect(); drawParallel(); }
+        });
+        seen.observe(parallel);
+      }
     }
   }
 
