@@ -2,9 +2,9 @@
 
 from django.urls import path
 
+from . import compare_views, table_views
 from . import experiment_edit_views as edit_views
 from . import experiment_views as views
-from . import table_views
 
 app_name = "experiments"
 
@@ -35,7 +35,10 @@ urlpatterns = [
         name="experiment_performance_data",
     ),
     path("<int:iid>/live.json", views.experiment_live, name="experiment_live"),
-    path("<int:iid>/compare/", views.experiment_compare, name="experiment_compare"),
+    path("<int:iid>/compare/", compare_views.experiment_compare, name="experiment_compare"),
+    path(
+        "<int:iid>/compare/data.json", compare_views.experiment_compare_data, name="experiment_compare_data"
+    ),
     # Editing (experiment_edit_views): developer and up, as the MLflow API's writes.
     path("new/", edit_views.experiment_new, name="experiment_new"),
     path("deleted/", edit_views.experiment_deleted_list, name="experiment_deleted_list"),

@@ -1,4 +1,5 @@
-"""Experiment pages: list, Candidates tab (table, CSV, delete), Performance tab and its data, compare, live."""
+"""Experiment pages: list, Candidates tab (table, CSV, delete), Performance tab and its data, live (compare:
+compare_views.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from candidates.bulk import candidate_can_delete, candidate_delete_many
 from candidates.metrics.charts import finite_or_none, metric_series
-from candidates.page_selectors import COMPARE_MAX, candidate_compare, candidates_live
+from candidates.page_selectors import COMPARE_MAX, candidates_live
 from candidates.table import (
     PAGE_SIZES,
     TableError,
@@ -366,25 +367,3 @@ def experiment_live(request, project_path, iid):
         for m in row["metrics"].values():
             m["value"] = finite_or_none(m["value"])
     return JsonResponse({"total": counts.total, "running": counts.running, "candidates": rows})
-
-
-@require_GET
-@project_page()
-def experiment_compare(request, project_path, iid):
-    experiment = experiment_get_for_page(project=request.project, iid=iid)
-    ids = [int(v) for v in request.GET.getlist("c") if v.isdigit()]
-    data = candidate_compare(experiment=experiment, candidate_ids=ids)
-    ids_query = urlencode([("c", c.pk) for c in data.candidates])
-    base = f"/{request.project.path}/-/ml/experiments/{experiment.iid}/"
-    return render(
-        request,
-        "experiments/experiment_compare.html",
-        _base(
-            request,
-            experiment=experiment,
-            data=data,
-            too_few=len(data.candidates) < 2,
-            compare_max=COMPARE_MAX,
-            data_url=f"{base}performance/data.json?{ids_query}",
-        ),
-    )

@@ -49,9 +49,9 @@
   function checked() { return allBoxes().filter(function (b) { return b.checked; }); }
   function refresh() {
     var n = checked().length;
-    counter.textContent = n + " selected";
+    var max = compare ? parseInt(compare.dataset.max, 10) : 0;
+    counter.textContent = n + " selected" + (compare && n > max ? " (compare takes at most " + max + ": untick " + (n - max) + ")" : "");
     if (compare) {
-      var max = parseInt(compare.dataset.max, 10);
       compare.disabled = n < 2 || n > max;
       compare.title = n > max ? "Compare at most " + max + " candidates" : "";
     }

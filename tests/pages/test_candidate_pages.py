@@ -72,7 +72,7 @@ def test_compare_highlights_differences(owner_client, tenant, assert_query_count
     assert params["opt"] == (["adam", "adam"], False) and params["lr"] == (["0.01", "0.03"], True)
     assert 'class="diff" data-param="lr"' in r.content.decode()
     r = owner_client.get(exp_url(tenant, exp, "compare/"), {"c": [cands[1].pk]})
-    assert r.context["too_few"] and "Select 2 to 10" in r.content.decode()
+    assert r.context["too_few"] and "Select 2 to 100" in r.content.decode()
 
 
 def test_delete_confirmation_then_soft_delete(tenant):
