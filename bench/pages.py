@@ -54,7 +54,7 @@ STEPS_SQL = [
              end_time, user_name, lifecycle, created_at, updated_at, user_id)
            SELECT %(exp)s, %(project)s, g, md5('bench' || g)::uuid, 'cand-' || g,
                   CASE WHEN g %% 500 = 0 THEN 'RUNNING' WHEN g %% 97 = 0 THEN 'FAILED' ELSE 'FINISHED' END,
-                  1700000000000 + g * 60000, 1700000000000 + g * 60000 + 30000 + (g %% 17) * 1000,
+                  1700000000000 + g::bigint * 60000, 1700000000000 + g::bigint * 60000 + 30000 + (g %% 17) * 1000,
                   'bench', 'active', now(), now(), %(user)s
            FROM generate_series(1, %(candidates)s) g""",
     ),
