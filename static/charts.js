@@ -22,11 +22,12 @@
   var FONT = { family: "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size: 12, color: "#333238" };
   var GRID = "#ececef";
 
-  // Plotly renders a small HTML subset in names, titles, tick labels and hover text: entities keep user text
-  // literal. `%` too: a name such as "%{y}" must not become a hover placeholder.
+  // Plotly renders a small HTML subset (tags only) in names, titles, tick labels and hover text: entities keep
+  // user text literal. Quotes need none (Plotly builds SVG text nodes, not markup) and would show as "&quot;".
+  // User text never goes into a hovertemplate itself (only through %{text} / %{fullData.name}), so a name
+  // such as "%{y}" stays text.
   function esc(s) {
-    return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
-      .replace(/"/g, "&quot;").replace(/'/g, "&#39;").replace(/%/g, "&#37;");
+    return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
   }
 
   // ------------------------------------------------------------------ colours
