@@ -387,7 +387,7 @@ def assay_over_http(args, flt: str, project, user, long_c, some_c, token: str) -
             ),
             "runs/search API": api.timed([("POST", mlflow + "runs/search", search)], args.runs),
         }
-        history = f"{mlflow}metrics/get-history?{urlencode({'run_id': long_c.run_id, 'metric_key': 'long'})}"
+        history = f"{mlflow}metrics/get-history?{urlencode({'run_id': long_c.eid_hex, 'metric_key': 'long'})}"
         out["get-history 1M"] = api.timed([("GET", history, None)], 1)
         json.dumps(out)
         return out
@@ -476,7 +476,7 @@ def main():
         (
             "MLflow API metrics/get-history (all 1M points)",
             api + "metrics/get-history",
-            {"run_id": long_c.run_id, "metric_key": "long"},
+            {"run_id": long_c.eid_hex, "metric_key": "long"},
         ),
     ]
     print(

@@ -67,10 +67,6 @@ class Candidate(models.Model):
         return eid_hex_of(self.eid)
 
     @property
-    def run_id(self) -> str:  # being renamed to eid_hex (issue 10); removed once every caller moved
-        return self.eid_hex
-
-    @property
     def package_name(self) -> str:
         return f"ml_experiment_{self.experiment.iid}"
 

@@ -49,7 +49,7 @@ def logged_model_json(model: LoggedModel) -> dict:
     if model.model_type:
         info["model_type"] = model.model_type
     if model.source_candidate_id:
-        info["source_run_id"] = model.source_candidate.run_id
+        info["source_run_id"] = model.source_candidate.eid_hex
     if model.status_message:
         info["status_message"] = model.status_message
     data = {"params": [{"key": p.key, "value": p.value} for p in model.params.all()]}
@@ -61,7 +61,7 @@ def logged_model_json(model: LoggedModel) -> dict:
 
 def _metric_json(model: LoggedModel, metric) -> dict:
     out = {"key": metric.key, "value": float_json(metric.value), "timestamp": metric.timestamp, "step": metric.step,
-           "model_id": model.model_id, "run_id": metric.candidate.run_id}  # fmt: skip
+           "model_id": model.model_id, "run_id": metric.candidate.eid_hex}  # fmt: skip
     if metric.dataset_name:
         out["dataset_name"] = metric.dataset_name
     if metric.dataset_digest:

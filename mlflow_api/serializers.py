@@ -233,8 +233,8 @@ def experiment_json(experiment) -> dict:
 
 def run_info_json(candidate) -> dict:
     info = {
-        "run_uuid": candidate.run_id,
-        "run_id": candidate.run_id,
+        "run_uuid": candidate.eid_hex,
+        "run_id": candidate.eid_hex,
         "run_name": candidate.name,
         "experiment_id": str(candidate.experiment.iid),
         "user_id": candidate.user_name,

@@ -145,9 +145,10 @@ def candidate_metrics_data(request, project_path, candidate_id):
     candidate = candidate_get_for_page(project=request.project, candidate_id=candidate_id)
     names = request.GET.getlist("metric") or None
     series = metric_series(candidate_ids=[candidate.pk], names=names)
+    ref = {"id": candidate.pk, "iid": candidate.iid, "name": candidate.name or candidate.eid_hex[:8]}
     return JsonResponse(
         {
-            "candidates": [{"id": candidate.pk, "name": candidate.name or candidate.eid_hex[:8]}],
+            "candidates": [ref],
             "series": [s.as_dict() for s in series],
             "running": candidate.status == "RUNNING",
         }

@@ -3,6 +3,7 @@
 from django import forms
 
 from experiments.services import MAX_METADATA_NAME_LENGTH, MAX_METADATA_VALUE_LENGTH, MAX_NAME_LENGTH
+from projects.mlflow_data import SYSTEM_TAG_PREFIX
 
 
 class ExperimentForm(forms.Form):
@@ -26,6 +27,6 @@ class MetadataForm(forms.Form):
 
     def clean_name(self):
         name = self.cleaned_data["name"]
-        if name.startswith("mlflow."):
-            raise forms.ValidationError("Keys starting with 'mlflow.' are MLflow's system tags.")
+        if name.startswith(SYSTEM_TAG_PREFIX):
+            raise forms.ValidationError(f"Keys starting with '{SYSTEM_TAG_PREFIX}' are MLflow's system tags.")
         return name

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import compare_views, table_views
+from . import compare_views, performance_views, table_views
 from . import experiment_edit_views as edit_views
 from . import experiment_views as views
 
@@ -28,11 +28,21 @@ urlpatterns = [
     path(
         "<int:iid>/candidates/table-prefs", table_views.experiment_table_prefs, name="experiment_table_prefs"
     ),
-    path("<int:iid>/performance/", views.experiment_performance, name="experiment_performance"),
+    path("<int:iid>/performance/", performance_views.experiment_performance, name="experiment_performance"),
     path(
         "<int:iid>/performance/data.json",
-        views.experiment_performance_data,
+        performance_views.experiment_performance_data,
         name="experiment_performance_data",
+    ),
+    path(
+        "<int:iid>/performance/points.json",
+        performance_views.experiment_performance_points,
+        name="experiment_performance_points",
+    ),
+    path(
+        "<int:iid>/performance/summary.json",
+        performance_views.experiment_performance_summary,
+        name="experiment_performance_summary",
     ),
     path("<int:iid>/live.json", views.experiment_live, name="experiment_live"),
     path("<int:iid>/compare/", compare_views.experiment_compare, name="experiment_compare"),

@@ -1,5 +1,5 @@
-"""Experiment pages: list, Candidates tab (table, CSV, delete), Performance tab and its data, live (compare:
-compare_views.py)."""
+"""Experiment pages: list, Candidates tab (table, CSV, delete), live; Performance: performance_views.py,
+compare: compare_views.py."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from candidates.bulk import candidate_can_delete, candidate_delete_many
-from candidates.metrics.charts import finite_or_none, metric_series
-from candidates.page_selectors import COMPARE_MAX, candidates_live
+from candidates.metrics.charts import finite_or_none
+from candidates.page_selectors import candidates_live
 from candidates.table import (
     PAGE_SIZES,
     TableError,
@@ -22,11 +22,9 @@ from candidates.table import (
     TableSpec,
     table_column_names,
     table_iter_rows,
-    table_metric_summary,
     table_page,
     table_spec_from_query,
     table_tag_names,
-    table_view_rows,
 )
 from ci_integration.selectors import ci_builds_for_candidates
 from mlflow_api.search_grammar import candidate_filter_parse
@@ -44,9 +42,6 @@ from .experiment_selectors import (
 from .table_views import prepare_cells as _prepare_cells
 from .table_views import table_experiment_get, table_extras_context, table_prefs_apply
 
-TRACE_CAP = 10  # line-chart traces on the Performance tab: the first candidates of the current view
-SCATTER_CAP = 500  # candidates in the scatter and parallel-coordinates charts
-SCATTER_PARAM_CAP = 30
 POLL_MS = 5000
 
 
@@ -277,82 +272,6 @@ def experiment_candidates_delete(request, project_path, iid):
         text += f" {skipped} could not be deleted (already deleted or not in this project)."
     messages.success(request, text)
     return redirect(back)
-
-
-def _performance_spec(request, experiment) -> TableSpec:
-    spec = table_spec_from_query(
-        experiment=experiment, query=request.GET, default_columns=False, filter_parse=candidate_filter_parse
-    )
-    spec.cursor = ""
-    return spec
-
-
-@require_GET
-@project_page()
-def experiment_performance(request, project_path, iid):
-    experiment = experiment_get_for_page(project=request.project, iid=iid, with_metadata=True)
-    spec = _performance_spec(request, experiment)
-    param_names, metric_names = table_column_names(experiment=experiment)
-    spec.params, spec.metrics = param_names[:SCATTER_PARAM_CAP], metric_names
-    error, rows, summary = "", [], []
-    try:
-        rows = table_view_rows(spec=spec, limit=SCATTER_CAP)
-        summary = table_metric_summary(spec=spec, names=metric_names)
-    except TableError as exc:
-        error = str(exc)
-    points = [
-        {
-            "id": r.candidate.pk,
-            "name": r.candidate.name or r.candidate.run_id[:8],
-            "params": r.params,
-            "metrics": {k: finite_or_none(v) for k, v in r.metrics.items()},
-        }
-        for r in rows
-    ]
-    data_query = urlencode([(k, v) for k, v in spec.query_items() if k != "per_page"])
-    context = _base(
-        request,
-        experiment=experiment,
-        counts=experiment_counts(experiment=experiment),
-        tab="performance",
-        spec=spec,
-        error=error,
-        summary=summary,
-        param_names=spec.params,
-        metric_names=metric_names,
-        chart_points={"candidates": points, "params": spec.params, "metrics": metric_names},
-        data_url=f"{request.path}data.json?{data_query}",
-        trace_cap=TRACE_CAP,
-        view_query=[(k, v) for k, v in spec.query_items() if k != "per_page"],
-    )
-    return render(request, "experiments/experiment_performance.html", context)
-
-
-def _candidate_ref(c) -> dict:
-    return {"id": c.pk, "iid": c.iid, "name": c.name or c.run_id[:8], "status": c.status}
-
-
-@require_GET
-@project_page()
-def experiment_performance_data(request, project_path, iid):
-    """Downsampled metric histories for the first TRACE_CAP candidates of the view (or the `c` ids)."""
-    experiment = experiment_get_for_page(project=request.project, iid=iid)
-    spec = _performance_spec(request, experiment)
-    spec.params, spec.metrics = [], []
-    limit = TRACE_CAP if not spec.candidate_ids else min(len(spec.candidate_ids), COMPARE_MAX)
-    try:
-        candidates = [r.candidate for r in table_view_rows(spec=spec, limit=limit)]
-    except TableError as exc:
-        return JsonResponse({"error": str(exc)}, status=400)
-    names = request.GET.getlist("metric") or None
-    series = metric_series(candidate_ids=[c.pk for c in candidates], names=names)
-    return JsonResponse(
-        {
-            "candidates": [_candidate_ref(c) for c in candidates],
-            "series": [s.as_dict() for s in series],
-            "running": any(c.status == "RUNNING" for c in candidates),
-        }
-    )
 
 
 @require_GET

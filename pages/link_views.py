@@ -28,9 +28,9 @@ def _iid(raw: str) -> int | None:
     return int(raw)
 
 
-def _candidate_url(request, run_id: str) -> str | None:
+def _candidate_url(request, eid_hex: str) -> str | None:
     try:
-        candidate = candidate_get_for_project(project=request.project, run_id=run_id)
+        candidate = candidate_get_for_project(project=request.project, eid_hex=eid_hex)
     except NotFoundError:
         return None
     if candidate.lifecycle != Lifecycle.ACTIVE:
@@ -46,9 +46,9 @@ def _candidate_url(request, run_id: str) -> str | None:
 def mlflow_link(request, project_path):
     project = request.project
     experiment_raw = request.GET.get("experiment", "")
-    run_id = request.GET.get("run", "")[:64]
-    if run_id:
-        url = _candidate_url(request, run_id)
+    eid_hex = request.GET.get("run", "")[:64]
+    if eid_hex:
+        url = _candidate_url(request, eid_hex)
         if url:
             return redirect(url)
         messages.info(request, "The run in that link is not in this project (or was deleted).")
@@ -62,7 +62,7 @@ def mlflow_link(request, project_path):
             return redirect(
                 reverse("experiments:experiment_detail", kwargs={"project_path": project.path, "iid": iid})
             )
-        if not run_id:
+        if not eid_hex:
             messages.info(request, "The experiment in that link is not in this project (or was deleted).")
     return redirect(reverse("experiments:experiment_list", kwargs={"project_path": project.path}))
 

@@ -25,6 +25,10 @@ from django.db.models import (
 from ..models import CandidateLatestMetric, CandidateMetric
 
 DEFAULT_MAX_POINTS = 1000
+# Charts overlay up to a hundred candidates x every metric: the points per series shrink as series grow, so one
+# answer stays near this many points (about 4 MB of JSON) whatever the number of traces.
+TOTAL_POINTS = 200_000
+MIN_POINTS = 40
 
 
 @dataclass
@@ -34,10 +38,16 @@ class Series:
     total: int
     x: list[float] = field(default_factory=list)
     y: list[float | None] = field(default_factory=list)
+    t: list[float] = field(default_factory=list)  # wall time (ms) of each point, for time axes
 
     @property
     def downsampled(self) -> bool:
         return len(self.x) < self.total
+
+    @property
+    def single(self) -> bool:
+        """Logged once or at one step only (a final score): charts show it as a value, not as a line."""
+        return self.total <= 1
 
     def as_dict(self) -> dict:
         return {
@@ -45,8 +55,10 @@ class Series:
             "metric": self.name,
             "total": self.total,
             "downsampled": self.downsampled,
+            "single": self.single,
             "x": self.x,
             "y": self.y,
+            "t": self.t,
         }
 
 
@@ -62,8 +74,12 @@ def metric_series(
     candidate_ids: Iterable[int],
     names: Iterable[str] | None = None,
     max_points: int = DEFAULT_MAX_POINTS,
+    total_points: int | None = None,
 ) -> list[Series]:
-    """One downsampled series per (candidate, metric name): 3 queries at most, whatever the history length."""
+    """One downsampled series per (candidate, metric name): 3 queries at most, whatever the history length.
+
+    With `total_points`, each series gets at most `total_points // number of series` points (never fewer than
+    MIN_POINTS), so a hundred overlaid candidates answer about as many points as ten."""
     ids = list(candidate_ids)
     if not ids:
         return []
@@ -73,6 +89,8 @@ def metric_series(
             return []
     stats = _series_stats(ids, names)
     series = {(s["candidate_id"], s["name"]): Series(s["candidate_id"], s["name"], s["n"]) for s in stats}
+    if total_points and stats:
+        max_points = min(max_points, max(MIN_POINTS, total_points // len(stats)))
     small = [s for s in stats if s["n"] <= max_points]
     large = [s for s in stats if s["n"] > max_points]
     if small:
@@ -87,14 +105,15 @@ def metric_series(
         rows = (
             CandidateMetric.objects.filter(wanted)
             .order_by("candidate_id", "name", "step", "timestamp")
-            .values_list("candidate_id", "name", "step", "value")
+            .values_list("candidate_id", "name", "step", "value", "timestamp")
         )
-        for cid, name, step, value in rows:
+        for cid, name, step, value, ts in rows:
             one = series.get((cid, name))
             if one is None:  # a history without a latest value (not written by our services): not sized, skip
                 continue
             one.x.append(step)
             one.y.append(finite_or_none(value))
+            one.t.append(ts)
     if large:
         _fill_buckets(series, large, max(2, max_points // 2))
     return sorted(series.values(), key=lambda s: (s.name, ids.index(s.candidate_id)))
@@ -124,16 +143,18 @@ def _series_stats(ids: list[int], names: list[str] | None) -> list[dict]:
 
 def _fill_buckets(series: dict, large: list[dict], buckets: int) -> None:
     rows = _bucket_rows(large, buckets)
-    for cid, name, vmin, vmax, smin, smax, n in rows:
+    for cid, name, vmin, vmax, smin, smax, tmin, tmax, n in rows:
         one = series[(cid, name)]
         if n == 1 or vmin == vmax:
             one.x.append(smin)
             one.y.append(finite_or_none(vmin))
+            one.t.append(tmin)
             continue
         # Both extremes at the bucket's middle step: a vertical stroke, honest about what a pixel holds.
-        mid = (smin + smax) / 2
+        mid, tmid = (smin + smax) / 2, (tmin + tmax) / 2
         one.x += [mid, mid]
         one.y += [finite_or_none(vmin), finite_or_none(vmax)]
+        one.t += [tmid, tmid]
 
 
 # Bucket b of a series covers steps [lo + b*span/B, lo + (b+1)*span/B - 1] (integer division). Each bucket is
@@ -143,11 +164,12 @@ def _fill_buckets(series: dict, large: list[dict], buckets: int) -> None:
 # 2**63-1 overflows bigint (span and b*span do), then cast back: both lie in [lo, hi], so they fit, and a
 # bigint bound keeps the index range scan.
 _BUCKETS_SQL = """
-SELECT s.candidate_id, s.name, a.vmin, a.vmax, a.smin, a.smax, a.n
+SELECT s.candidate_id, s.name, a.vmin, a.vmax, a.smin, a.smax, a.tmin, a.tmax, a.n
 FROM (VALUES {values}) AS s(candidate_id, name, lo, span)
 CROSS JOIN generate_series(0, %s - 1) AS b(b)
 CROSS JOIN LATERAL (
-    SELECT min(m.value) AS vmin, max(m.value) AS vmax, min(m.step) AS smin, max(m.step) AS smax, count(*) AS n
+    SELECT min(m.value) AS vmin, max(m.value) AS vmax, min(m.step) AS smin, max(m.step) AS smax,
+           min(m.timestamp) AS tmin, max(m.timestamp) AS tmax, count(*) AS n
     FROM {table} m
     WHERE m.candidate_id = s.candidate_id AND m.name = s.name
       AND m.step >= (s.lo + div(b.b * s.span, %s))::bigint

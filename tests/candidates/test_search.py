@@ -67,7 +67,7 @@ def test_filters_translate_to_sql(tenant, experiment, five):
         "r2",
         "r4",
     ]
-    ids = f"('{five[1].run_id}', '{five[4].run_id}')"
+    ids = f"('{five[1].eid_hex}', '{five[4].eid_hex}')"
     assert sorted(names(tenant, experiment, filter_string=f"attributes.run_id IN {ids}")) == ["r1", "r4"]
     assert names(tenant, experiment, filter_string="attributes.run_id = 'not-hex'") == []
     assert names(tenant, experiment, filter_string="run_name = 'r2' AND start_time >= 1002") == ["r2"]

@@ -67,7 +67,7 @@ def test_plugin_tags_runs_in_gitlab_ci_and_github_actions_and_nothing_elsewhere(
     assert not CiBuild.objects.filter(candidate__eid=uuid.UUID(plain_run)).exists()
 
     # Tags sent with create_run must link the candidate too (no CI server configured: details from the tags).
-    builds = {b.candidate.run_id: b for b in CiBuild.objects.select_related("candidate")}
+    builds = {b.candidate.eid_hex: b for b in CiBuild.objects.select_related("candidate")}
     assert set(builds) == {gitlab_run, github_run}
     assert (builds[gitlab_run].job_id, builds[gitlab_run].merge_request_iid) == (8812, 7)
     assert builds[gitlab_run].merge_request_url == "https://gitlab.example.com/acme/vision/-/merge_requests/7"

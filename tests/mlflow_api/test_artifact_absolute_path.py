@@ -17,7 +17,7 @@ ROOT = "api/2.0/mlflow-artifacts/artifacts"
 def run_root(tenant):
     experiment = Experiment.objects.create(project=tenant.project, iid=4, name="exp")
     candidate = Candidate.objects.create(experiment=experiment, project=tenant.project, iid=1)
-    return f"/api/v4/projects/{tenant.project.pk}/ml/mlflow/{ROOT}/4/{candidate.run_id}/artifacts"
+    return f"/api/v4/projects/{tenant.project.pk}/ml/mlflow/{ROOT}/4/{candidate.eid_hex}/artifacts"
 
 
 @pytest.mark.parametrize("method", ["put", "get", "delete"])

@@ -33,7 +33,7 @@ def put(client, tenant, path, data, token):
 def test_artifact_endpoints_refuse_and_answer_like_the_reference(
     client, tenant, other_tenant, candidate, api
 ):
-    run_root = f"4/{candidate.run_id}/artifacts"
+    run_root = f"4/{candidate.eid_hex}/artifacts"
     assert put(client, tenant, f"{run_root}/a/b.txt", b"hello", "bad").status_code == 401
     assert put(client, tenant, f"{run_root}/a/b.txt", b"hello", other_tenant.write_token).status_code == 404
     refused = put(client, tenant, f"{run_root}/a/b.txt", b"hello", tenant.read_token)
@@ -73,7 +73,7 @@ def test_a_20_mb_upload_and_download_stream_with_flat_memory(live_server, tenant
     with src.open("wb") as fh:
         for _ in range(20):
             fh.write(os.urandom(1024 * 1024))
-    url = f"{live_server.url}/api/v4/projects/{tenant.project.pk}/ml/mlflow/{ROOT}/4/{candidate.run_id}/artifacts/big.bin"
+    url = f"{live_server.url}/api/v4/projects/{tenant.project.pk}/ml/mlflow/{ROOT}/4/{candidate.eid_hex}/artifacts/big.bin"
     headers = {"Authorization": f"Bearer {tenant.write_token}"}
     tracemalloc.start()
     try:

@@ -31,7 +31,7 @@ def _api_as(client, tenant, role: int, scopes=TokenScope.API) -> Api:
 @pytest.mark.parametrize("role", [Role.DEVELOPER, Role.MAINTAINER])
 def test_developer_and_maintainer_delete_and_restore_anyones_run(client, tenant, owners_run, role):
     api = _api_as(client, tenant, role)
-    run_id = owners_run.run_id
+    run_id = owners_run.eid_hex
     assert api.post(R + "delete", {"run_id": run_id}).json() == {}
     assert Candidate.objects.get(pk=owners_run.pk).lifecycle == Lifecycle.DELETED
     assert api.post(R + "restore", {"run_id": run_id}).json() == {}
@@ -51,7 +51,7 @@ def test_developer_and_maintainer_delete_and_restore_anyones_experiment(client, 
 def test_reporter_deletes_and_restores_nothing(client, tenant, owners_run):
     # A reporter with an `api` token: the role, not the scope, refuses.
     api = _api_as(client, tenant, Role.REPORTER)
-    run_id, eid = owners_run.run_id, str(owners_run.experiment.iid)
+    run_id, eid = owners_run.eid_hex, str(owners_run.experiment.iid)
     for path, body in ((R + "delete", {"run_id": run_id}), (E + "delete", {"experiment_id": eid})):
         response = api.post(path, body)
         assert response.status_code == 403 and response.json()["error_code"] == "PERMISSION_DENIED"

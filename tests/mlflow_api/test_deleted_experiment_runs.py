@@ -25,7 +25,7 @@ def _writes(run_id: str) -> list[tuple[str, dict]]:
 
 
 def test_logging_to_a_run_of_a_deleted_experiment_is_refused(api, read_api, tracking_run, tracking_exp):
-    run_id = tracking_run.run_id
+    run_id = tracking_run.eid_hex
     assert api.post(E + "delete", {"experiment_id": str(tracking_exp.iid)}).json() == {}
     assert read_api.get(R + "get", {"run_id": run_id}).json()["run"]["info"]["lifecycle_stage"] == "deleted"
     for endpoint, body in _writes(run_id):
@@ -43,7 +43,7 @@ def test_logging_to_a_run_of_a_deleted_experiment_is_refused(api, read_api, trac
 def test_restoring_the_experiment_restores_all_its_runs(api, read_api, tracking_run, tracking_exp, tenant):
     # As the reference: restore_experiment marks every run of the experiment active, also one deleted on its own.
     other = candidate_create(experiment=tracking_exp, user=tenant.developer, name="run-2")
-    api.post(R + "delete", {"run_id": other.run_id})
+    api.post(R + "delete", {"run_id": other.eid_hex})
     api.post(E + "delete", {"experiment_id": str(tracking_exp.iid)})
     assert set(Candidate.objects.filter(experiment=tracking_exp).values_list("lifecycle", flat=True)) == {
         Lifecycle.DELETED
@@ -52,7 +52,7 @@ def test_restoring_the_experiment_restores_all_its_runs(api, read_api, tracking_
     assert set(Candidate.objects.filter(experiment=tracking_exp).values_list("lifecycle", flat=True)) == {
         Lifecycle.ACTIVE
     }
-    for endpoint, body in _writes(tracking_run.run_id):
+    for endpoint, body in _writes(tracking_run.eid_hex):
         assert api.post(R + endpoint, body).json() == {} or endpoint == "update", endpoint
     assert CandidateMetric.objects.filter(candidate=tracking_run).count() == 2
 
@@ -62,7 +62,7 @@ def test_deleted_experiment_hides_its_runs_from_active_search(api, read_api, tra
     body = {"experiment_ids": [str(tracking_exp.iid)]}
     assert read_api.post(R + "search", body).json().get("runs", []) == []
     deleted = read_api.post(R + "search", {**body, "run_view_type": "DELETED_ONLY"}).json()["runs"]
-    assert [r["info"]["run_id"] for r in deleted] == [tracking_run.run_id]
+    assert [r["info"]["run_id"] for r in deleted] == [tracking_run.eid_hex]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -150,10 +150,10 @@ def world(tenant, tracking_exp, tracking_run):
     return {
         "experiment_id": str(tracking_exp.iid),
         "experiment_ids": [str(tracking_exp.iid)],
-        "run_id": tracking_run.run_id,
+        "run_id": tracking_run.eid_hex,
         "name": "m",
-        "source": f"runs:/{tracking_run.run_id}/model",
-        "source_run_id": tracking_run.run_id,
+        "source": f"runs:/{tracking_run.eid_hex}/model",
+        "source_run_id": tracking_run.eid_hex,
         "key": "k",
         "value": "v",
         "timestamp": 1,

@@ -174,7 +174,7 @@ def world(tenant, tracking_exp, tracking_run):
         project=tenant.project, experiment=tracking_exp, name="lm0", user=None, model_type="",
         source_candidate=None, params={}, tags={},
     )  # fmt: skip
-    return {"exp": str(tracking_exp.iid), "run": tracking_run.run_id, "mid": logged.model_id, "model": model}
+    return {"exp": str(tracking_exp.iid), "run": tracking_run.eid_hex, "mid": logged.model_id, "model": model}
 
 
 def send(api, method: str, path: str, body):

@@ -25,7 +25,7 @@ def test_metric_only_batch_is_one_statement_and_keeps_the_latest_rule(api, track
     ]
     # auth 1 + last-used stamp 1 + the write 1
     with assert_query_count("log_batch_metrics_only"):
-        response = api.post(R + "log-batch", {"run_id": tracking_run.run_id, "metrics": metrics})
+        response = api.post(R + "log-batch", {"run_id": tracking_run.eid_hex, "metrics": metrics})
     assert response.json() == {}
     assert CandidateMetric.objects.filter(candidate=tracking_run).count() == 302
     latest = {
@@ -36,7 +36,7 @@ def test_metric_only_batch_is_one_statement_and_keeps_the_latest_rule(api, track
     # An older point afterwards does not replace the latest value.
     api.post(
         R + "log-metric",
-        {"run_id": tracking_run.run_id, "key": "loss", "value": 9, "timestamp": 1, "step": 1},
+        {"run_id": tracking_run.eid_hex, "key": "loss", "value": 9, "timestamp": 1, "step": 1},
     )
     assert CandidateLatestMetric.objects.get(candidate=tracking_run, name="loss").step == 299
 
@@ -61,10 +61,10 @@ def test_metric_writes_refuse_unknown_foreign_and_deleted_runs(api, tracking_run
     theirs = candidate_create(
         experiment=experiment_create(project=foreign, name="x", user=other_tenant.developer)
     )
-    assert api.post(R + "log-metric", {"run_id": theirs.run_id, **point}).status_code == 404
+    assert api.post(R + "log-metric", {"run_id": theirs.eid_hex, **point}).status_code == 404
     candidate_delete(candidate=tracking_run)
     for path, body in (("log-metric", point), ("log-batch", {"metrics": [point]})):
-        response = api.post(R + path, {"run_id": tracking_run.run_id, **body})
+        response = api.post(R + path, {"run_id": tracking_run.eid_hex, **body})
         assert response.status_code == 400 and "must be in the 'active' state" in response.json()["message"]
     assert CandidateMetric.objects.count() == 0 and CandidateLatestMetric.objects.count() == 0
 
@@ -79,11 +79,11 @@ def test_get_run_is_two_queries_with_all_its_data(api, read_api, tracking_run, a
     )
     dataset = {"name": "d", "digest": "abc", "source_type": "local", "source": "{}", "schema": "s"}
     inputs = [{"dataset": dataset, "tags": [{"key": "context", "value": "training"}]}]
-    api.post(R + "log-inputs", {"run_id": tracking_run.run_id, "datasets": inputs})
+    api.post(R + "log-inputs", {"run_id": tracking_run.eid_hex, "datasets": inputs})
     # auth 1 + last-used stamp 1 + run, experiment and data 1
     with assert_query_count("get_run_with_inputs"):
-        run = read_api.get(R + "get", {"run_id": tracking_run.run_id}).json()["run"]
-    assert run["info"]["run_id"] == tracking_run.run_id and run["info"]["experiment_id"] == str(
+        run = read_api.get(R + "get", {"run_id": tracking_run.eid_hex}).json()["run"]
+    assert run["info"]["run_id"] == tracking_run.eid_hex and run["info"]["experiment_id"] == str(
         tracking_run.experiment.iid
     )
     assert run["data"]["metrics"] == [{"key": "m", "value": 2.5, "timestamp": 10, "step": 3}]
@@ -101,7 +101,7 @@ def test_get_run_of_another_project_is_404(api, other_tenant):
     theirs = candidate_create(
         experiment=experiment_create(project=other_tenant.project, name="x", user=other_tenant.developer)
     )
-    assert api.get(R + "get", {"run_id": theirs.run_id}).status_code == 404
+    assert api.get(R + "get", {"run_id": theirs.eid_hex}).status_code == 404
 
 
 @pytest.mark.smoke
@@ -111,11 +111,11 @@ def test_full_history_matches_the_paged_history_exactly(read_api, tracking_run, 
     candidate_log_batch(candidate=tracking_run, metrics=[(key, v, 100 - i, i) for i, v in enumerate(values)])
     # auth 1 + last-used stamp 1 + run 1 + history 1
     with assert_query_count("get_history_unpaged"):
-        full = read_api.get(H, {"run_id": tracking_run.run_id, "metric_key": key}).json()
+        full = read_api.get(H, {"run_id": tracking_run.eid_hex, "metric_key": key}).json()
     paged, token = [], None
     while True:
         params = {
-            "run_id": tracking_run.run_id,
+            "run_id": tracking_run.eid_hex,
             "metric_key": key,
             "max_results": 3,
             **({"page_token": token} if token else {}),

@@ -26,7 +26,7 @@ def written(candidate):
 
 @pytest.mark.smoke
 def test_log_metric_param_tag(api, tracking_run, assert_query_count):
-    run_id = tracking_run.run_id
+    run_id = tracking_run.eid_hex
     # auth 1 + token last-used stamp 1 + one statement (run lookup, history, latest value) 1
     with assert_query_count("log_metric"):
         response = api.post(
@@ -64,7 +64,7 @@ def test_log_metric_param_tag(api, tracking_run, assert_query_count):
     ],
 )
 def test_log_metric_validation(api, tracking_run, body, message):
-    response = api.post(R + "log-metric", {"run_id": tracking_run.run_id, **body})
+    response = api.post(R + "log-metric", {"run_id": tracking_run.eid_hex, **body})
     assert response.status_code == 400 and response.json()["error_code"] == "INVALID_PARAMETER_VALUE"
     assert message in response.json()["message"]
     assert written(tracking_run) == (0, 0, 0)
@@ -73,14 +73,14 @@ def test_log_metric_validation(api, tracking_run, body, message):
 def test_nan_and_infinity_round_trip_as_protobuf_json(api, read_api, tracking_run):
     for key, value in (("nan", "NaN"), ("pinf", "Infinity"), ("ninf", "-Infinity")):
         api.post(
-            R + "log-metric", {"run_id": tracking_run.run_id, "key": key, "value": value, "timestamp": 1}
+            R + "log-metric", {"run_id": tracking_run.eid_hex, "key": key, "value": value, "timestamp": 1}
         )
-    metrics = read_api.get(R + "get", {"run_id": tracking_run.run_id}).json()["run"]["data"]["metrics"]
+    metrics = read_api.get(R + "get", {"run_id": tracking_run.eid_hex}).json()["run"]["data"]["metrics"]
     assert {m["key"]: m["value"] for m in metrics} == {"nan": "NaN", "pinf": "Infinity", "ninf": "-Infinity"}
 
 
 def test_log_batch_writes_all_and_limits_refuse_everything(api, tracking_run):
-    run_id = tracking_run.run_id
+    run_id = tracking_run.eid_hex
     ok = api.post(
         R + "log-batch",
         {
@@ -119,9 +119,9 @@ def test_log_batch_writes_all_and_limits_refuse_everything(api, tracking_run):
 
 
 def test_logging_to_a_deleted_run_is_refused(api, tracking_run):
-    api.post(R + "delete", {"run_id": tracking_run.run_id})
+    api.post(R + "delete", {"run_id": tracking_run.eid_hex})
     response = api.post(
-        R + "log-metric", {"run_id": tracking_run.run_id, "key": "m", "value": 1, "timestamp": 1}
+        R + "log-metric", {"run_id": tracking_run.eid_hex, "key": "m", "value": 1, "timestamp": 1}
     )
     assert (
         response.json()["error_code"] == "INVALID_PARAMETER_VALUE" and "active" in response.json()["message"]
@@ -132,7 +132,7 @@ def test_logging_to_a_deleted_run_is_refused(api, tracking_run):
 def test_log_inputs_and_log_model(api, tracking_run, read_api):
     dataset = {"name": "train", "digest": "abc123", "source_type": "local", "source": '{"uri": "/d"}'}
     body = {
-        "run_id": tracking_run.run_id,
+        "run_id": tracking_run.eid_hex,
         "datasets": [{"tags": [{"key": "context", "value": "training"}], "dataset": dataset}],
     }
     assert api.post(R + "log-inputs", body).json() == {}
@@ -140,38 +140,40 @@ def test_log_inputs_and_log_model(api, tracking_run, read_api):
     assert CandidateInput.objects.get(candidate=tracking_run).tags == [
         {"key": "context", "value": "training"}
     ]
-    inputs = read_api.get(R + "get", {"run_id": tracking_run.run_id}).json()["run"]["inputs"]
+    inputs = read_api.get(R + "get", {"run_id": tracking_run.eid_hex}).json()["run"]["inputs"]
     assert inputs["dataset_inputs"][0]["dataset"]["digest"] == "abc123"
     missing = api.post(
-        R + "log-inputs", {"run_id": tracking_run.run_id, "datasets": [{"dataset": {"name": "x"}}]}
+        R + "log-inputs", {"run_id": tracking_run.eid_hex, "datasets": [{"dataset": {"name": "x"}}]}
     )
     assert missing.json()["error_code"] == "INVALID_PARAMETER_VALUE"
     for model in ({"artifact_path": "m", "flavors": {}}, {"artifact_path": "n", "flavors": {}}):
         assert (
-            api.post(R + "log-model", {"run_id": tracking_run.run_id, "model_json": json.dumps(model)}).json()
+            api.post(
+                R + "log-model", {"run_id": tracking_run.eid_hex, "model_json": json.dumps(model)}
+            ).json()
             == {}
         )
     history = CandidateMetadata.objects.get(candidate=tracking_run, name="mlflow.log-model.history").value
     assert [m["artifact_path"] for m in json.loads(history)] == ["m", "n"]
-    bad = api.post(R + "log-model", {"run_id": tracking_run.run_id, "model_json": "not json"})
+    bad = api.post(R + "log-model", {"run_id": tracking_run.eid_hex, "model_json": "not json"})
     assert bad.json()["error_code"] == "INVALID_PARAMETER_VALUE"
 
 
 def test_log_model_keeps_a_long_history_whole_and_refuses_a_history_tag_that_is_not_a_list(api, tracking_run):
     model = {"artifact_path": "m", "flavors": {"python_function": {"doc": "x" * 3000}}}
     for _ in range(4):  # past the 8,000 characters other tag values are cut to: a cut list would not parse
-        api.post(R + "log-model", {"run_id": tracking_run.run_id, "model_json": json.dumps(model)})
+        api.post(R + "log-model", {"run_id": tracking_run.eid_hex, "model_json": json.dumps(model)})
     history = CandidateMetadata.objects.get(candidate=tracking_run, name="mlflow.log-model.history").value
     assert len(json.loads(history)) == 4
     api.post(
-        R + "set-tag", {"run_id": tracking_run.run_id, "key": "mlflow.log-model.history", "value": "oops"}
+        R + "set-tag", {"run_id": tracking_run.eid_hex, "key": "mlflow.log-model.history", "value": "oops"}
     )
-    response = api.post(R + "log-model", {"run_id": tracking_run.run_id, "model_json": json.dumps(model)})
+    response = api.post(R + "log-model", {"run_id": tracking_run.eid_hex, "model_json": json.dumps(model)})
     assert response.status_code == 400 and response.json()["error_code"] == "INVALID_STATE"
 
 
 def test_writes_refused_for_reader_stranger_and_anonymous(read_api, anon_api, intruder_api, tracking_run):
-    run_id = tracking_run.run_id
+    run_id = tracking_run.eid_hex
     calls = [
         ("log-metric", {"run_id": run_id, "key": "m", "value": 1, "timestamp": 1}),
         ("log-parameter", {"run_id": run_id, "key": "p", "value": "1"}),
@@ -191,7 +193,7 @@ def test_the_same_point_logged_again_is_stored_once(api, tracking_run):
     """As MLflow (its metrics' primary key is key, timestamp, step, value per run): an identical point logged
     again, by log-metric or in a batch (MLflow 3's log_model re-logs the run's metrics with the model's id), is
     kept once; another value at the same step and timestamp is a point of its own."""
-    run_id = tracking_run.run_id
+    run_id = tracking_run.eid_hex
     point = {"key": "acc", "value": 0.5, "timestamp": 1000, "step": 0}
     for _ in range(2):
         assert api.post("api/2.0/mlflow/runs/log-metric", {"run_id": run_id, **point}).status_code == 200

@@ -16,7 +16,7 @@ def test_history_returns_every_point_in_order(read_api, tracking_run, assert_que
     candidate_log_batch(candidate=tracking_run, metrics=[("loss", 7.0, 1000, 0)])  # same step, kept too
     # auth 1 + last-used stamp 1 + run 1 + history 1
     with assert_query_count("get_history_2501_points"):
-        body = read_api.get(H, {"run_id": tracking_run.run_id, "metric_key": "loss"}).json()
+        body = read_api.get(H, {"run_id": tracking_run.eid_hex, "metric_key": "loss"}).json()
     points = body["metrics"]
     assert len(points) == 2501 and "next_page_token" not in body
     assert points[0] == {"key": "loss", "value": 0.0, "timestamp": 1000, "step": 0}
@@ -27,7 +27,7 @@ def test_history_returns_every_point_in_order(read_api, tracking_run, assert_que
 def _pages(api, run, key: str, size: int) -> list[list[dict]]:
     pages, token = [], None
     while True:
-        params = {"run_id": run.run_id, "metric_key": key, "max_results": size}
+        params = {"run_id": run.eid_hex, "metric_key": key, "max_results": size}
         if token:
             params["page_token"] = token
         body = api.get(H, params).json()
@@ -43,11 +43,11 @@ def test_history_pages(read_api, tracking_run):
 
 
 def test_history_of_unknown_key_is_empty_and_errors(read_api, intruder_api, anon_api, tracking_run):
-    assert read_api.get(H, {"run_id": tracking_run.run_id, "metric_key": "never"}).json() == {"metrics": []}
-    assert read_api.get(H, {"run_id": tracking_run.run_id}).json()["error_code"] == "INVALID_PARAMETER_VALUE"
+    assert read_api.get(H, {"run_id": tracking_run.eid_hex, "metric_key": "never"}).json() == {"metrics": []}
+    assert read_api.get(H, {"run_id": tracking_run.eid_hex}).json()["error_code"] == "INVALID_PARAMETER_VALUE"
     assert read_api.get(H, {"run_id": "f" * 32, "metric_key": "m"}).status_code == 404
-    assert intruder_api.get(H, {"run_id": tracking_run.run_id, "metric_key": "m"}).status_code == 404
-    assert anon_api.get(H, {"run_id": tracking_run.run_id, "metric_key": "m"}).status_code == 401
+    assert intruder_api.get(H, {"run_id": tracking_run.eid_hex, "metric_key": "m"}).status_code == 404
+    assert anon_api.get(H, {"run_id": tracking_run.eid_hex, "metric_key": "m"}).status_code == 401
 
 
 def test_history_pages_equal_the_whole_history(read_api, tracking_run):
@@ -55,7 +55,7 @@ def test_history_pages_equal_the_whole_history(read_api, tracking_run):
     unpaged answer, and the last full page carries no token."""
     values = [0.5, -1.0, 1 / 3, 1e300, -0.0, 2.0, float("inf"), float("nan")]
     candidate_log_batch(candidate=tracking_run, metrics=[("odd", v, 7, i // 3) for i, v in enumerate(values)])
-    whole = read_api.get(H, {"run_id": tracking_run.run_id, "metric_key": "odd"}).json()["metrics"]
+    whole = read_api.get(H, {"run_id": tracking_run.eid_hex, "metric_key": "odd"}).json()["metrics"]
     assert len(whole) == len(values)
     pages = _pages(read_api, tracking_run, "odd", 2)
     assert [len(p) for p in pages] == [2] * (len(values) // 2)
@@ -84,28 +84,28 @@ def test_bulk_interval_samples_like_mlflows_sql_store(read_api, tracking_exp, tr
     candidate_log_batch(candidate=foreign, metrics=[("m", 1.0, 1, 1)])
 
     body = _bulk(
-        read_api, [tracking_run.run_id, short.run_id, foreign.run_id, "f" * 32], max_results=3
+        read_api, [tracking_run.eid_hex, short.eid_hex, foreign.eid_hex, "f" * 32], max_results=3
     ).json()
-    mine = [m for m in body["metrics"] if m["run_id"] == tracking_run.run_id]
+    mine = [m for m in body["metrics"] if m["run_id"] == tracking_run.eid_hex]
     assert [m["step"] for m in mine] == [0, 4, 9]  # buckets of 4, 3, 3 rows; the last replaces step 7
-    assert mine[0] == {"key": "m", "value": 0.0, "timestamp": 1000, "step": 0, "run_id": tracking_run.run_id}
-    assert [(m["run_id"], m["step"]) for m in body["metrics"][3:]] == [(short.run_id, 3), (short.run_id, 4)]
-    assert {m["run_id"] for m in body["metrics"]} == {tracking_run.run_id, short.run_id}
+    assert mine[0] == {"key": "m", "value": 0.0, "timestamp": 1000, "step": 0, "run_id": tracking_run.eid_hex}
+    assert [(m["run_id"], m["step"]) for m in body["metrics"][3:]] == [(short.eid_hex, 3), (short.eid_hex, 4)]
+    assert {m["run_id"] for m in body["metrics"]} == {tracking_run.eid_hex, short.eid_hex}
 
     # Buckets of 3, 3, 2, 2: firsts 0, 3, 6, 8, and the last (9) replaces 8. With room, it is appended.
-    steps = [m["step"] for m in _bulk(read_api, [tracking_run.run_id], max_results=4).json()["metrics"]]
+    steps = [m["step"] for m in _bulk(read_api, [tracking_run.eid_hex], max_results=4).json()["metrics"]]
     assert steps == [0, 3, 6, 9]
-    steps = [m["step"] for m in _bulk(read_api, [tracking_run.run_id], max_results=7).json()["metrics"]]
+    steps = [m["step"] for m in _bulk(read_api, [tracking_run.eid_hex], max_results=7).json()["metrics"]]
     assert steps == [0, 2, 4, 6, 7, 8, 9]  # NTILE(7) of 10 rows: buckets of 2, 2, 2, 1, 1, 1, 1
     # A step range narrows the rows first.
-    ranged = _bulk(read_api, [tracking_run.run_id], start_step=2, end_step=5).json()["metrics"]
+    ranged = _bulk(read_api, [tracking_run.eid_hex], start_step=2, end_step=5).json()["metrics"]
     assert [m["step"] for m in ranged] == [2, 3, 4, 5]
-    assert _bulk(read_api, [tracking_run.run_id], max_results=1).json()["metrics"][0]["step"] == 9
-    assert _bulk(read_api, [foreign.run_id]).json() == {}  # proto3 JSON: nothing matched, no field
+    assert _bulk(read_api, [tracking_run.eid_hex], max_results=1).json()["metrics"][0]["step"] == 9
+    assert _bulk(read_api, [foreign.eid_hex]).json() == {}  # proto3 JSON: nothing matched, no field
 
 
 def test_bulk_interval_errors(read_api, anon_api, tracking_run):
-    run = tracking_run.run_id
+    run = tracking_run.eid_hex
     for params, fragment in (
         ({"max_results": 0}, "max_results must be between 1 and 2500. See the API docs"),
         ({"max_results": 2501}, "max_results must be between 1 and 2500."),
@@ -129,7 +129,7 @@ def test_whole_history_is_streamed_in_bounded_chunks(read_api, tracking_run, mon
     monkeypatch.setattr(selectors, "HISTORY_STREAM_CHUNK", 3)
     candidate_log_batch(candidate=tracking_run, metrics=[("s", i * 0.25, 50 + i, i) for i in range(10)])
     response = read_api.client.get(
-        read_api.base + H, {"run_id": tracking_run.run_id, "metric_key": "s"}, **read_api.headers
+        read_api.base + H, {"run_id": tracking_run.eid_hex, "metric_key": "s"}, **read_api.headers
     )
     assert response.streaming and response["Content-Type"] == "application/json"
     chunks = [c for c in response.streaming_content if c]
@@ -137,5 +137,5 @@ def test_whole_history_is_streamed_in_bounded_chunks(read_api, tracking_run, mon
     whole = json.loads(b"".join(chunks))
     paged = [point for page in _pages(read_api, tracking_run, "s", 4) for point in page]
     assert whole == {"metrics": paged} and [p["step"] for p in paged] == list(range(10))
-    empty = read_api.get(H, {"run_id": tracking_run.run_id, "metric_key": "none"}).json()
+    empty = read_api.get(H, {"run_id": tracking_run.eid_hex, "metric_key": "none"}).json()
     assert empty == {"metrics": []}

@@ -48,7 +48,7 @@ def _file(tmp_path, name: str, size: int) -> tuple:
 
 
 def _run_root(run) -> str:
-    return f"{run.experiment.iid}/{run.run_id}/artifacts"
+    return f"{run.experiment.iid}/{run.eid_hex}/artifacts"
 
 
 def _create(api: Api, run, folder: str, name: str, num_parts: int):

@@ -65,7 +65,7 @@ def searchable(api, tenant, tracking_exp, tracking_run):
     assert api.post("api/2.0/mlflow/registered-models/create", {"name": "reg"}).status_code == 200
     created = api.post(
         "api/2.0/mlflow/model-versions/create",
-        {"name": "reg", "source": f"runs:/{tracking_run.run_id}/model"},
+        {"name": "reg", "source": f"runs:/{tracking_run.eid_hex}/model"},
     )
     assert created.status_code == 200, created.content
     return {
@@ -77,7 +77,7 @@ def searchable(api, tenant, tracking_exp, tracking_run):
         "history": (
             "GET",
             "api/2.0/mlflow/metrics/get-history",
-            {"run_id": tracking_run.run_id, "metric_key": "acc", "max_results": 1},
+            {"run_id": tracking_run.eid_hex, "metric_key": "acc", "max_results": 1},
         ),
     }
 

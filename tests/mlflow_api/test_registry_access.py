@@ -47,7 +47,7 @@ def registered(api, tenant):
     api.post("api/2.0/mlflow/registered-models/create", {"name": "m", "tags": [{"key": "t", "value": "1"}]})
     api.post(
         "api/2.0/mlflow/model-versions/create",
-        {"name": "m", "source": f"runs:/{run.run_id}/x", "tags": [{"key": "t", "value": "1"}]},
+        {"name": "m", "source": f"runs:/{run.eid_hex}/x", "tags": [{"key": "t", "value": "1"}]},
     )
     api.post("api/2.0/mlflow/registered-models/alias", {"name": "m", "alias": "champion", "version": "1"})
 

@@ -12,7 +12,7 @@ def two_versions(api, tenant):
     run = make_candidate(tenant.project)
     api.post("api/2.0/mlflow/registered-models/create", {"name": "m"})
     for _ in range(2):
-        api.post("api/2.0/mlflow/model-versions/create", {"name": "m", "source": f"runs:/{run.run_id}/x"})
+        api.post("api/2.0/mlflow/model-versions/create", {"name": "m", "source": f"runs:/{run.eid_hex}/x"})
 
 
 def test_set_get_move_and_delete_alias(api, two_versions):

@@ -34,7 +34,7 @@ def test_log_model_registers_and_loads_by_version_alias_and_latest(mlflow_client
     version = ModelVersion.objects.select_related("candidate", "package").get(model__name="doubler")
     logged = LoggedModel.objects.get(package=version.package)
     assert logged.model_id == info.model_id == version.logged_model_id
-    assert version.candidate.run_id == run.info.run_id
+    assert version.candidate.eid_hex == run.info.run_id
     assert version.semver == "1.0.0"
 
     assert _predict(mlflow.pyfunc.load_model("models:/doubler/1"), [21]) == [42.0]

@@ -100,7 +100,7 @@ def test_delete_removes_versions_and_model_experiment_but_keeps_source_candidate
     _create(api, "a")
     created = api.post(
         "api/2.0/mlflow/model-versions/create",
-        {"name": "a", "source": f"runs:/{candidate.run_id}/model", "run_id": candidate.run_id},
+        {"name": "a", "source": f"runs:/{candidate.eid_hex}/model", "run_id": candidate.eid_hex},
     )
     assert created.status_code == 200, created.content
     assert api.delete("api/2.0/mlflow/registered-models/delete", {"name": "a"}).json() == {}
@@ -117,7 +117,7 @@ def test_latest_versions_are_the_highest_per_stage(api, tenant):
     _create(api, "a")
     for _ in range(3):
         api.post(
-            "api/2.0/mlflow/model-versions/create", {"name": "a", "source": f"runs:/{candidate.run_id}/m"}
+            "api/2.0/mlflow/model-versions/create", {"name": "a", "source": f"runs:/{candidate.eid_hex}/m"}
         )
     api.post(
         "api/2.0/mlflow/model-versions/transition-stage", {"name": "a", "version": "1", "stage": "Production"}

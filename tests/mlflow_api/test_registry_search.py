@@ -16,7 +16,7 @@ def catalogue(api, tenant):
     runs = [make_candidate(tenant.project, name="r1"), make_candidate(tenant.project, name="r2")]
     for run in (runs[0], runs[0], runs[1]):
         api.post(
-            "api/2.0/mlflow/model-versions/create", {"name": "a-dog", "source": f"runs:/{run.run_id}/model"}
+            "api/2.0/mlflow/model-versions/create", {"name": "a-dog", "source": f"runs:/{run.eid_hex}/model"}
         )
     api.post(
         "api/2.0/mlflow/model-versions/set-tag",
@@ -88,12 +88,12 @@ def test_models_search_refuses_malformed_requests(api, catalogue, params):
 def test_versions_filter_by_name_run_id_tags_and_number(api, catalogue):
     r1, r2 = catalogue
     assert sorted(_versions(api.get(SEARCH_VERSIONS, {"filter": "name = 'a-dog'"}))) == ["1", "2", "3"]
-    assert sorted(_versions(api.get(SEARCH_VERSIONS, {"filter": f"run_id = '{r1.run_id}'"}))) == ["1", "2"]
-    both = api.get(SEARCH_VERSIONS, {"filter": f"run_id IN ('{r1.run_id}', '{r2.run_id}')"})
+    assert sorted(_versions(api.get(SEARCH_VERSIONS, {"filter": f"run_id = '{r1.eid_hex}'"}))) == ["1", "2"]
+    both = api.get(SEARCH_VERSIONS, {"filter": f"run_id IN ('{r1.eid_hex}', '{r2.eid_hex}')"})
     assert sorted(_versions(both)) == ["1", "2", "3"]
     assert _versions(api.get(SEARCH_VERSIONS, {"filter": "tags.ok = 'yes'"})) == ["2"]
     assert _versions(api.get(SEARCH_VERSIONS, {"filter": "name = 'a-dog' AND version_number > 2"})) == ["3"]
-    like = api.get(SEARCH_VERSIONS, {"filter": f"source_path LIKE 'runs:/{r2.run_id}/%'"})
+    like = api.get(SEARCH_VERSIONS, {"filter": f"source_path LIKE 'runs:/{r2.eid_hex}/%'"})
     assert _versions(like) == ["3"]
     assert _versions(api.get(SEARCH_VERSIONS, {"filter": "name = 'b-cat'"})) == []
 
@@ -134,7 +134,7 @@ def test_search_query_count_does_not_grow_with_results(api, catalogue, tenant, a
             {"name": f"extra-{i}", "tags": [{"key": "k", "value": "v"}]},
         )
         api.post(
-            "api/2.0/mlflow/model-versions/create", {"name": f"extra-{i}", "source": f"runs:/{run.run_id}/m"}
+            "api/2.0/mlflow/model-versions/create", {"name": f"extra-{i}", "source": f"runs:/{run.eid_hex}/m"}
         )
         api.post(
             "api/2.0/mlflow/registered-models/alias", {"name": f"extra-{i}", "alias": "a", "version": "1"}

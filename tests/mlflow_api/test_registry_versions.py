@@ -31,7 +31,7 @@ def test_create_from_logged_model_with_model_id_references_its_package(api, tena
     body = {
         "name": "m",
         "source": f"models:/{logged.model_id}",
-        "run_id": candidate.run_id,
+        "run_id": candidate.eid_hex,
         "model_id": logged.model_id,
         "tags": [{"key": "k", "value": "v"}],
         "description": "v1 desc",
@@ -40,7 +40,7 @@ def test_create_from_logged_model_with_model_id_references_its_package(api, tena
     assert response.status_code == 200, response.content
     mv = response.json()["model_version"]
     assert mv["version"] == "1" and mv["status"] == "READY" and mv["current_stage"] == "None"
-    assert mv["run_id"] == candidate.run_id and mv["model_id"] == logged.model_id
+    assert mv["run_id"] == candidate.eid_hex and mv["model_id"] == logged.model_id
     assert mv["source"] == f"models:/{logged.model_id}"
     assert mv["tags"] == [{"key": "k", "value": "v"}] and mv["description"] == "v1 desc"
     version = ModelVersion.objects.get()
@@ -66,9 +66,9 @@ def test_create_with_unknown_model_id_is_refused(api, model):
 def test_create_from_runs_uri_finds_the_model_folder(api, tenant, model):
     candidate = make_candidate_with_model_folder(tenant.project)
     response = api.post(
-        CREATE, {"name": "m", "source": f"runs:/{candidate.run_id}/model", "run_id": candidate.run_id}
+        CREATE, {"name": "m", "source": f"runs:/{candidate.eid_hex}/model", "run_id": candidate.eid_hex}
     )
-    assert response.json()["model_version"]["run_id"] == candidate.run_id
+    assert response.json()["model_version"]["run_id"] == candidate.eid_hex
     version = ModelVersion.objects.get()
     assert version.package_path == "model" and version.package.name == candidate.package_name
     uri = api.get("api/2.0/mlflow/model-versions/get-download-uri", {"name": "m", "version": "1"}).json()
@@ -78,14 +78,14 @@ def test_create_from_runs_uri_finds_the_model_folder(api, tenant, model):
 def test_create_from_runs_uri_of_a_3x_run_resolves_to_its_logged_model(api, tenant, model):
     candidate = make_candidate(tenant.project)
     logged = make_logged_model(candidate, name="model")
-    response = api.post(CREATE, {"name": "m", "source": f"runs:/{candidate.run_id}/model"})
+    response = api.post(CREATE, {"name": "m", "source": f"runs:/{candidate.eid_hex}/model"})
     assert response.json()["model_version"]["model_id"] == logged.model_id
     assert ModelVersion.objects.get().package == logged.package
 
 
 def test_create_from_runs_uri_with_other_run_id_is_refused(api, tenant, model):
     a, b = make_candidate(tenant.project, name="a"), make_candidate(tenant.project, name="b")
-    response = api.post(CREATE, {"name": "m", "source": f"runs:/{a.run_id}/model", "run_id": b.run_id})
+    response = api.post(CREATE, {"name": "m", "source": f"runs:/{a.eid_hex}/model", "run_id": b.eid_hex})
     assert response.json()["error_code"] == "INVALID_PARAMETER_VALUE"
 
 
@@ -97,9 +97,9 @@ def test_create_from_missing_run_is_refused(api, model):
 def test_create_from_mlflow_artifacts_uri_records_its_candidate(api, tenant, model):
     candidate = make_candidate_with_model_folder(tenant.project)
     source = f"{candidate.artifact_uri}/model"
-    response = api.post(CREATE, {"name": "m", "source": source, "run_id": candidate.run_id})
+    response = api.post(CREATE, {"name": "m", "source": source, "run_id": candidate.eid_hex})
     mv = response.json()["model_version"]
-    assert mv["source"] == source and mv["run_id"] == candidate.run_id
+    assert mv["source"] == source and mv["run_id"] == candidate.eid_hex
     assert ModelVersion.objects.get().package_path == "model"
 
 
@@ -111,11 +111,11 @@ def test_create_from_mlflow_artifacts_uri_outside_the_project_is_refused(api, ot
 
 def test_create_from_another_model_version_copies_its_lineage(api, tenant, model):
     candidate = make_candidate_with_model_folder(tenant.project)
-    api.post(CREATE, {"name": "m", "source": f"runs:/{candidate.run_id}/model"})
+    api.post(CREATE, {"name": "m", "source": f"runs:/{candidate.eid_hex}/model"})
     api.post("api/2.0/mlflow/registered-models/create", {"name": "prod"})
     response = api.post(CREATE, {"name": "prod", "source": "models:/m/1"})
     mv = response.json()["model_version"]
-    assert mv["source"] == "models:/m/1" and mv["run_id"] == candidate.run_id
+    assert mv["source"] == "models:/m/1" and mv["run_id"] == candidate.eid_hex
     uri = api.get("api/2.0/mlflow/model-versions/get-download-uri", {"name": "prod", "version": "1"}).json()
     assert uri["artifact_uri"] == f"{candidate.artifact_uri}/model"
 
@@ -131,7 +131,7 @@ def test_create_without_run_makes_a_candidate_in_the_model_experiment(api, tenan
     mv = response.json()["model_version"]
     version = ModelVersion.objects.get()
     assert version.candidate.experiment.name == "[model]m"
-    assert mv["run_id"] == version.candidate.run_id
+    assert mv["run_id"] == version.candidate.eid_hex
     assert api.get(
         "api/2.0/mlflow/model-versions/get-download-uri", {"name": "m", "version": "1"}
     ).json() == {"artifact_uri": "s3://bucket/model"}
@@ -145,9 +145,9 @@ def test_create_on_missing_model_is_resource_does_not_exist(api):
 def test_versions_count_up_and_are_never_reused(api, tenant, model):
     run = make_candidate(tenant.project)
     for _ in range(2):
-        api.post(CREATE, {"name": "m", "source": f"runs:/{run.run_id}/x"})
+        api.post(CREATE, {"name": "m", "source": f"runs:/{run.eid_hex}/x"})
     api.delete("api/2.0/mlflow/model-versions/delete", {"name": "m", "version": "2"})
-    response = api.post(CREATE, {"name": "m", "source": f"runs:/{run.run_id}/x"})
+    response = api.post(CREATE, {"name": "m", "source": f"runs:/{run.eid_hex}/x"})
     assert response.json()["model_version"]["version"] == "3"
     assert list(ModelVersion.objects.order_by("version").values_list("semver", flat=True)) == [
         "1.0.0",
@@ -159,7 +159,7 @@ def test_gitlab_version_tag_sets_the_semver_and_must_be_semver(api, tenant, mode
     run = make_candidate(tenant.project)
     body = {
         "name": "m",
-        "source": f"runs:/{run.run_id}/x",
+        "source": f"runs:/{run.eid_hex}/x",
         "tags": [{"key": "gitlab.version", "value": "1.2.3"}],
     }
     assert api.post(CREATE, body).status_code == 200
@@ -167,7 +167,7 @@ def test_gitlab_version_tag_sets_the_semver_and_must_be_semver(api, tenant, mode
     assert api.post(CREATE, body).json()["error_code"] == "RESOURCE_ALREADY_EXISTS"
     body["tags"][0]["value"] = "one"
     assert api.post(CREATE, body).json()["error_code"] == "INVALID_PARAMETER_VALUE"
-    assert api.post(CREATE, {"name": "m", "source": f"runs:/{run.run_id}/x"}).status_code == 200
+    assert api.post(CREATE, {"name": "m", "source": f"runs:/{run.eid_hex}/x"}).status_code == 200
     assert ModelVersion.objects.get(version=2).semver == "2.0.0"
     # a version can also be read by its SemVer
     assert _get(api, "1.2.3").json()["model_version"]["version"] == "1"
@@ -175,7 +175,7 @@ def test_gitlab_version_tag_sets_the_semver_and_must_be_semver(api, tenant, mode
 
 def test_get_update_and_delete(api, tenant, model):
     run = make_candidate(tenant.project)
-    api.post(CREATE, {"name": "m", "source": f"runs:/{run.run_id}/x"})
+    api.post(CREATE, {"name": "m", "source": f"runs:/{run.eid_hex}/x"})
     updated = api.patch(
         "api/2.0/mlflow/model-versions/update", {"name": "m", "version": "1", "description": "d"}
     )
@@ -188,7 +188,7 @@ def test_get_update_and_delete(api, tenant, model):
 
 def test_version_tags_set_and_delete(api, tenant, model):
     run = make_candidate(tenant.project)
-    api.post(CREATE, {"name": "m", "source": f"runs:/{run.run_id}/x"})
+    api.post(CREATE, {"name": "m", "source": f"runs:/{run.eid_hex}/x"})
     api.post("api/2.0/mlflow/model-versions/set-tag", {"name": "m", "version": "1", "key": "a", "value": "1"})
     api.post("api/2.0/mlflow/model-versions/set-tag", {"name": "m", "version": "1", "key": "b", "value": "2"})
     api.delete("api/2.0/mlflow/model-versions/delete-tag", {"name": "m", "version": "1", "key": "b"})
@@ -202,7 +202,7 @@ def test_version_tags_set_and_delete(api, tenant, model):
 def test_transition_stage_archives_existing_when_asked(api, tenant, model):
     run = make_candidate(tenant.project)
     for _ in range(2):
-        api.post(CREATE, {"name": "m", "source": f"runs:/{run.run_id}/x"})
+        api.post(CREATE, {"name": "m", "source": f"runs:/{run.eid_hex}/x"})
     url = "api/2.0/mlflow/model-versions/transition-stage"
     api.post(url, {"name": "m", "version": "1", "stage": "Production"})
     response = api.post(
@@ -217,8 +217,8 @@ def test_transition_stage_archives_existing_when_asked(api, tenant, model):
 
 def test_deleting_the_source_candidate_keeps_the_version(api, tenant, model):
     candidate = make_candidate_with_model_folder(tenant.project)
-    api.post(CREATE, {"name": "m", "source": f"runs:/{candidate.run_id}/model"})
+    api.post(CREATE, {"name": "m", "source": f"runs:/{candidate.eid_hex}/model"})
     candidate.delete()
     mv = _get(api).json()["model_version"]
-    assert mv["run_id"] == candidate.run_id and mv["source"] == f"runs:/{candidate.run_id}/model"
+    assert mv["run_id"] == candidate.eid_hex and mv["source"] == f"runs:/{candidate.eid_hex}/model"
     assert ModelVersion.objects.get().candidate is None

@@ -46,12 +46,12 @@ def test_get_run_has_data_in_constant_queries(read_api, tracking_run, assert_que
     )
     # auth 1 + last-used stamp 1 + run with its data 1
     with assert_query_count("get_run_with_150_values"):
-        body = read_api.get(R + "get", {"run_id": tracking_run.run_id}).json()["run"]
+        body = read_api.get(R + "get", {"run_id": tracking_run.eid_hex}).json()["run"]
     assert len(body["data"]["metrics"]) == 50 and len(body["data"]["params"]) == 50
     assert {"key": "m7", "value": 7.0, "timestamp": 10, "step": 7} in body["data"]["metrics"]
     assert body["inputs"] == {"dataset_inputs": []}
-    legacy = read_api.get(R + "get", {"run_uuid": tracking_run.run_id}).json()["run"]
-    assert legacy["info"]["run_id"] == tracking_run.run_id
+    legacy = read_api.get(R + "get", {"run_uuid": tracking_run.eid_hex}).json()["run"]
+    assert legacy["info"]["run_id"] == tracking_run.eid_hex
 
 
 def test_missing_run_is_404(read_api, tracking_run):
@@ -62,7 +62,7 @@ def test_missing_run_is_404(read_api, tracking_run):
 
 
 def test_update_delete_restore(api, read_api, tracking_run):
-    run_id = tracking_run.run_id
+    run_id = tracking_run.eid_hex
     info = api.post(
         R + "update", {"run_id": run_id, "status": "KILLED", "end_time": 5, "run_name": "new"}
     ).json()
@@ -86,7 +86,7 @@ def test_create_in_deleted_experiment_is_refused(api, tracking_exp):
 
 
 def test_refusals_write_nothing(read_api, anon_api, intruder_api, tracking_run, tracking_exp):
-    run_id = tracking_run.run_id
+    run_id = tracking_run.eid_hex
     assert read_api.post(R + "create", {"experiment_id": str(tracking_exp.iid)}).status_code == 403
     assert read_api.post(R + "update", {"run_id": run_id, "status": "FAILED"}).status_code == 403
     assert anon_api.get(R + "get", {"run_id": run_id}).status_code == 401
@@ -107,9 +107,10 @@ def test_run_ids_of_another_project_are_not_found(api, other_tenant):
     from experiments.services import experiment_create
 
     foreign = candidate_create(experiment=experiment_create(project=other_tenant.project, name="theirs"))
-    response = api.get(R + "get", {"run_id": foreign.run_id})
+    response = api.get(R + "get", {"run_id": foreign.eid_hex})
     assert response.status_code == 404
     assert (
-        api.post(R + "log-parameter", {"run_id": foreign.run_id, "key": "x", "value": "1"}).status_code == 404
+        api.post(R + "log-parameter", {"run_id": foreign.eid_hex, "key": "x", "value": "1"}).status_code
+        == 404
     )
     assert not foreign.params.exists()

@@ -41,8 +41,8 @@ def test_registry_search_reads_doubled_quotes(api):
 
 def test_runs_search_keeps_and_inside_quotes(api, tracking_run):
     api.post(
-        "api/2.0/mlflow/runs/set-tag", {"run_id": tracking_run.run_id, "key": "note", "value": "a AND b"}
+        "api/2.0/mlflow/runs/set-tag", {"run_id": tracking_run.eid_hex, "key": "note", "value": "a AND b"}
     )
     body = {"experiment_ids": [str(tracking_run.experiment.iid)], "filter": "tags.note = 'a AND b'"}
     runs = api.post("api/2.0/mlflow/runs/search", body).json()["runs"]
-    assert [r["info"]["run_id"] for r in runs] == [tracking_run.run_id]
+    assert [r["info"]["run_id"] for r in runs] == [tracking_run.eid_hex]

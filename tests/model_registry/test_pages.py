@@ -89,7 +89,7 @@ def test_version_page_shows_files_lineage_and_downloads(dev_client, tenant, prom
         "<code>MLmodel</code>" in html and "<code>python_model.pkl</code>" in html and "notes.txt" not in html
     )
     url = f"/api/v4/projects/{tenant.project.pk}/ml/mlflow/api/2.0/mlflow-artifacts/artifacts/"
-    url += f"{candidate.experiment.iid}/{candidate.run_id}/artifacts/model/MLmodel"
+    url += f"{candidate.experiment.iid}/{candidate.eid_hex}/artifacts/model/MLmodel"
     assert f'href="{url}"' in html
     download = dev_client.get(url)
     assert download.status_code == 200
@@ -100,7 +100,7 @@ def test_version_page_shows_files_lineage_and_downloads(dev_client, tenant, prom
 
 def test_version_page_survives_a_deleted_candidate(dev_client, tenant, promoted):
     model, v1, _, candidate = promoted
-    run_id = candidate.run_id
+    run_id = candidate.eid_hex
     candidate.delete()
     response = dev_client.get(_url(tenant.project, f"{model.pk}/versions/{v1.pk}/"))
     assert response.status_code == 200

@@ -26,7 +26,7 @@ def test_form_shows_candidate_and_suggested_versions(dev_client, tenant, api, as
     candidate = make_candidate(tenant.project, name="best-run")
     api.post("api/2.0/mlflow/registered-models/create", {"name": "existing"})
     api.post(
-        "api/2.0/mlflow/model-versions/create", {"name": "existing", "source": f"runs:/{candidate.run_id}/x"}
+        "api/2.0/mlflow/model-versions/create", {"name": "existing", "source": f"runs:/{candidate.eid_hex}/x"}
     )
     with assert_query_count("promote_form"):
         response = dev_client.get(_promote_url(tenant.project), {"candidate": candidate.pk})

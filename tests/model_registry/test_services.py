@@ -18,7 +18,7 @@ def test_model_delete_removes_its_experiment_files_but_not_source_runs(
     model = services.model_create(project=tenant.project, name="m")
     source = make_candidate(tenant.project)
     make_logged_model(source)
-    services.model_version_create(model=model, candidate=source, source=f"runs:/{source.run_id}/model")
+    services.model_version_create(model=model, candidate=source, source=f"runs:/{source.eid_hex}/model")
     own = services.model_version_create(model=model, source="s3://b/m")  # gets a candidate in [model]m
     upload(candidate_package_get_or_create(candidate=own.candidate), "model/MLmodel", b"flavors: {}")
     stored = {p.name for p in Package.objects.filter(project=tenant.project)}

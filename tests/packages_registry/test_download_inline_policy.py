@@ -126,7 +126,7 @@ def test_mlflow_artifact_and_generic_api_downloads_are_attachments(client, tenan
 
     experiment = experiment_create(project=tenant.project, name="exp", user=tenant.developer)
     run = candidate_create(experiment=experiment, user=tenant.developer, user_name="dev", name="r")
-    root = f"api/2.0/mlflow-artifacts/artifacts/{experiment.iid}/{run.run_id}/artifacts"
+    root = f"api/2.0/mlflow-artifacts/artifacts/{experiment.iid}/{run.eid_hex}/artifacts"
     put = client.put(
         f"{api.base}{root}/plot.html", b"<html>" + SCRIPT, content_type="text/html", **api.headers
     )

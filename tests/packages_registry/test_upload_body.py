@@ -129,7 +129,7 @@ def test_an_mlflow_artifact_put_with_a_chunked_body_is_stored_whole(server, stor
     experiment = Experiment.objects.create(project=tenant.project, iid=3, name="exp")
     candidate = Candidate.objects.create(experiment=experiment, project=tenant.project, iid=1)
     path = (f"/api/v4/projects/{tenant.project.pk}/ml/mlflow/api/2.0/mlflow-artifacts/artifacts/3/"
-            f"{candidate.run_id}/artifacts/model/weights.bin")  # fmt: skip
+            f"{candidate.eid_hex}/artifacts/model/weights.bin")  # fmt: skip
     reply = raw_request(gunicorn.port, head("PUT", path, tenant.write_token), chunked(DATA, 300_000))
     assert status_of(reply) == 200 and json.loads(body_of(reply)) == {}
     stored = PackageFile.objects.get(path="model/weights.bin")
@@ -169,7 +169,7 @@ def test_django_runserver_chunked_bodies_are_decoded_too(live_server, tenant, tm
     experiment = Experiment.objects.create(project=tenant.project, iid=5, name="exp")
     candidate = Candidate.objects.create(experiment=experiment, project=tenant.project, iid=1)
     mlflow_path = (f"/api/v4/projects/{tenant.project.pk}/ml/mlflow/api/2.0/mlflow-artifacts/artifacts/5/"
-                   f"{candidate.run_id}/artifacts/empty.txt")  # fmt: skip
+                   f"{candidate.eid_hex}/artifacts/empty.txt")  # fmt: skip
     reply = raw_request(port, head("PUT", mlflow_path, tenant.write_token), chunked(b""))
     assert status_of(reply) == 200 and json.loads(body_of(reply)) == {}
     raw_request(
@@ -212,7 +212,7 @@ def test_a_chunked_body_no_server_decodes_is_refused_with_411_in_both_apis(tenan
     experiment = Experiment.objects.create(project=tenant.project, iid=7, name="exp")
     candidate = Candidate.objects.create(experiment=experiment, project=tenant.project, iid=1)
     response = artifact(
-        request(), str(tenant.project.pk), artifact_path=f"7/{candidate.run_id}/artifacts/x.bin"
+        request(), str(tenant.project.pk), artifact_path=f"7/{candidate.eid_hex}/artifacts/x.bin"
     )
     assert response.status_code == 411 and json.loads(response.content)["error_code"] == "BAD_REQUEST"
     assert not PackageFile.objects.exists() and stored_objects(tmp_path) == []

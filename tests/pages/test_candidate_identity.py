@@ -78,5 +78,5 @@ def test_mlflow_user_id_stays_what_the_client_sent(client, tenant):
     # The reference server returns the client's user_id; the API keeps MLflow's answer.
     candidate = _spoofed_run(client, tenant)
     api = Api(client, tenant.project, tenant.read_token)
-    info = api.get(R + "get", {"run_id": candidate.run_id}).json()["run"]["info"]
+    info = api.get(R + "get", {"run_id": candidate.eid_hex}).json()["run"]["info"]
     assert info["user_id"] == "root"

@@ -22,7 +22,7 @@ def test_candidate_page_shows_everything_with_a_fixed_query_count(owner_client, 
     assert d.system_metadata == [("mlflow.source.name", "train.py")]
     html = r.content.decode()
     for text in (
-        c.run_id,
+        c.eid_hex,
         "run-001",
         "mnist",
         "lr",
