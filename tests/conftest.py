@@ -122,12 +122,22 @@ def mlflow_env(live_server, tenant, monkeypatch):
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "60")
     monkeypatch.setenv("MLFLOW_ENABLE_ASYNC_LOGGING", "false")
     import mlflow
+    import mlflow.tracking.fluent
 
+    def forget_experiment():
+        # mlflow.set_experiment keeps the experiment in a module global and in MLFLOW_EXPERIMENT_ID: an id of one
+        # test's project would follow the next test into another project ("No Experiment with id=1 exists").
+        mlflow.tracking.fluent._active_experiment_id = None
+        os.environ.pop("MLFLOW_EXPERIMENT_ID", None)
+        os.environ.pop("MLFLOW_EXPERIMENT_NAME", None)
+
+    forget_experiment()
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     yield uri
     while mlflow.active_run() is not None:
         mlflow.end_run()
+    forget_experiment()
 
 
 @pytest.fixture

@@ -151,7 +151,10 @@ def test_beat_schedules_the_collector_and_the_sweep_and_the_task_collects(tenant
     (location / "tmp").mkdir(parents=True)
     (location / "tmp" / ("a" * 32)).write_bytes(b"partial")
     try:
-        assert collect_orphans.apply().get() == {"deleted": 0, "aborted_uploads": 0}  # younger than 24 h
+        # .result, not .get(): an in-process worker started by an earlier test leaves Celery believing it runs
+        # inside a task, where .get() refuses to block (the eager result is already there either way).
+        ran = collect_orphans.apply()
+        assert ran.successful() and ran.result == {"deleted": 0, "aborted_uploads": 0}  # younger than 24 h
         assert collect_orphans.apply(kwargs={"min_age_hours": 0}).get() == {
             "deleted": 1,
             "aborted_uploads": 0,

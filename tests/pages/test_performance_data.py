@@ -17,12 +17,13 @@ def test_hundred_candidates_overlay_with_a_pinned_query_count(owner_client, tena
     big, _ = seed_experiment(tenant.project, name="big", candidates=OVERLAY_CAP + 5, steps=3)
     # 12 candidates take one query more than 100: the view's window reads the rows without a start time only
     # when the rows with one do not fill it (candidates.table._window). The metric part is 3 either way.
-    for exp, n, more, key in (
-        (small, 12, False, "experiment_performance_data"),
-        (big, OVERLAY_CAP, True, "experiment_performance_data_100"),
-    ):
-        with assert_query_count(key):
-            data = owner_client.get(exp_url(tenant, exp, "performance/data.json")).json()
+    answers = {}
+    with assert_query_count("experiment_performance_data"):
+        answers[small] = owner_client.get(exp_url(tenant, small, "performance/data.json")).json()
+    with assert_query_count("experiment_performance_data_100"):
+        answers[big] = owner_client.get(exp_url(tenant, big, "performance/data.json")).json()
+    for exp, n, more in ((small, 12, False), (big, OVERLAY_CAP, True)):
+        data = answers[exp]
         assert len(data["candidates"]) == n and data["more"] is more and data["cap"] == OVERLAY_CAP
         assert len(data["series"]) == 2 * n  # loss and acc for each
         assert all(c["iid"] and c["name"] for c in data["candidates"])
