@@ -9,7 +9,6 @@ inline (see responses.py); SVG and HTML never are.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from django.db.models import Q
@@ -17,14 +16,11 @@ from django.urls import reverse
 
 from projects.models import Project
 
+from .images import image_name_parse
 from .models import PackageFile, PackageType
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 IMAGE_FILE_CAP = 5000  # image files read for one page, whatever the number of candidates and steps
-_SERIES = re.compile(
-    r"^images/(?P<key>[^/]+?)[+%]step[+%](?P<step>-?\d+)[+%]timestamp[+%](?P<ts>-?\d+)[+%](?P<uuid>[0-9a-fA-F-]+)"
-    r"(?P<compressed>[+%]compressed)?\.(?:png|webp)$"
-)
 
 
 @dataclass(frozen=True)
@@ -36,16 +32,13 @@ class ImageSeriesName:
 
 
 def image_series_name_parse(path: str) -> ImageSeriesName | None:
-    """The key, step and timestamp of a `log_image(key, step)` artifact path, or None for any other path."""
-    match = _SERIES.match(path)
-    if match is None:
+    """The key, step and timestamp of a `log_image(key, step)` artifact path, or None for any other path (the one
+    parser of MLflow's names, images.image_name_parse)."""
+    parsed = image_name_parse(path)
+    if parsed is None:
         return None
-    return ImageSeriesName(
-        key=match["key"].replace("~", "/"),
-        step=int(match["step"]),
-        timestamp=int(match["ts"]),
-        compressed=bool(match["compressed"]),
-    )
+    key, step, timestamp, _uuid, compressed = parsed
+    return ImageSeriesName(key=key, step=step, timestamp=timestamp, compressed=compressed)
 
 
 @dataclass
