@@ -2,6 +2,8 @@
 with a confirm page). Every write asks for the role the MLflow API asks for the same action (developer: every
 registry write is `write=True` there) and reaches the model through the project the viewer may see."""
 
+import functools
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -55,6 +57,31 @@ def _form_errors(request, form) -> None:
             messages.error(request, f"{field}: {error}" if field != "__all__" else error)
 
 
+def _tag_form_apply(request, write) -> None:
+    """A tag form (key, value) written by `write(key=..., value=...)`; errors and success as messages."""
+    form = TagForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return
+    try:
+        write(key=form.cleaned_data["key"], value=form.cleaned_data["value"])
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Set tag {form.cleaned_data['key']}.")
+
+
+def _tag_delete_apply(request, delete) -> None:
+    """Remove the posted tag key through `delete(key=...)`; the outcome as a message."""
+    key = request.POST.get("key", "")
+    try:
+        delete(key=key)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Removed tag {key}.")
+
+
 def _back(request, fallback: str) -> str:
     """Where a small form (alias, tag, stage) returns: its `next` if it is a path of this site, else `fallback`.
     (`/\\evil.example` passes a bare startswith("/") check, and browsers read it as `//evil.example`.)"""
@@ -98,18 +125,7 @@ def model_edit(request, project_path, model_id):
 @project_page(Role.DEVELOPER)
 def model_tag_set(request, project_path, model_id):
     model = _model(request, model_id)
-    form = TagForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-    else:
-        try:
-            services.model_tag_set(
-                model=model, key=form.cleaned_data["key"], value=form.cleaned_data["value"]
-            )
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, f"Set tag {form.cleaned_data['key']}.")
+    _tag_form_apply(request, functools.partial(services.model_tag_set, model=model))
     return redirect(f"{_model_url(request, model)}edit/")
 
 
@@ -117,13 +133,7 @@ def model_tag_set(request, project_path, model_id):
 @project_page(Role.DEVELOPER)
 def model_tag_delete(request, project_path, model_id):
     model = _model(request, model_id)
-    key = request.POST.get("key", "")
-    try:
-        services.model_tag_delete(model=model, key=key)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"Removed tag {key}.")
+    _tag_delete_apply(request, functools.partial(services.model_tag_delete, model=model))
     return redirect(f"{_model_url(request, model)}edit/")
 
 
@@ -199,18 +209,7 @@ def version_edit(request, project_path, model_id, version_id):
 @project_page(Role.DEVELOPER)
 def version_tag_set(request, project_path, model_id, version_id):
     version = _version(request, model_id, version_id)
-    form = TagForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-    else:
-        try:
-            services.model_version_tag_set(
-                version=version, key=form.cleaned_data["key"], value=form.cleaned_data["value"]
-            )
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, f"Set tag {form.cleaned_data['key']}.")
+    _tag_form_apply(request, functools.partial(services.model_version_tag_set, version=version))
     return redirect(f"{_version_url(request, version)}edit/")
 
 
@@ -218,13 +217,7 @@ def version_tag_set(request, project_path, model_id, version_id):
 @project_page(Role.DEVELOPER)
 def version_tag_delete(request, project_path, model_id, version_id):
     version = _version(request, model_id, version_id)
-    key = request.POST.get("key", "")
-    try:
-        services.model_version_tag_delete(version=version, key=key)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"Removed tag {key}.")
+    _tag_delete_apply(request, functools.partial(services.model_version_tag_delete, version=version))
     return redirect(f"{_version_url(request, version)}edit/")
 
 
