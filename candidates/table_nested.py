@@ -69,6 +69,16 @@ def child_counts(*, experiment: Experiment, parents: list[Candidate]) -> dict[in
     return {by_hex[value]: n for value, n in rows}
 
 
+def parent_get(*, experiment: Experiment, candidate_id: str) -> Candidate | None:
+    """The active candidate of the experiment whose children a table row expands (`candidate_id` as posted), or
+    None."""
+    if not candidate_id.isdigit():
+        return None
+    return Candidate.objects.filter(
+        experiment=experiment, lifecycle=Lifecycle.ACTIVE, pk=int(candidate_id)
+    ).first()
+
+
 def child_ids(*, experiment: Experiment, parent: Candidate, limit: int = MAX_CHILDREN) -> list[int]:
     """The parent's active children, the `limit` most recently created (the caller orders them for display)."""
     return list(

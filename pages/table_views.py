@@ -20,10 +20,9 @@ from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_POST
 
 from candidates.bulk import candidate_can_delete, candidate_restore_many
-from candidates.models import Candidate, Lifecycle
 from candidates.table import TableError, TableSpec, table_rows_for, table_spec_from_query
 from candidates.table_groups import MAX_GROUPS, table_groups
-from candidates.table_nested import MAX_CHILDREN, child_counts, child_ids
+from candidates.table_nested import MAX_CHILDREN, child_counts, child_ids, parent_get
 from candidates.table_prefs import ACTIONS, experiment_with_table_prefs, table_prefs_get, table_prefs_update
 from candidates.templatetags.assay import duration, metric
 from ci_integration.selectors import ci_builds_for_candidates
@@ -137,12 +136,7 @@ def experiment_candidate_children(request, project_path, iid):
     """`?parent=<candidate id>&col=...`: the parent's child rows (`<tr>`s, at most MAX_CHILDREN) with the
     table's columns."""
     experiment = table_experiment_get(request, iid)
-    parent_id = request.GET.get("parent", "")
-    parent = (
-        Candidate.objects.filter(experiment=experiment, lifecycle=Lifecycle.ACTIVE, pk=int(parent_id)).first()
-        if parent_id.isdigit()
-        else None
-    )
+    parent = parent_get(experiment=experiment, candidate_id=request.GET.get("parent", ""))
     if parent is None:
         raise Http404("Candidate not found")
     spec = table_spec_from_query(
