@@ -1,6 +1,7 @@
 """Real headless Chromium (Debian's /usr/bin/chromium, never a Playwright download) against the live server."""
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,16 @@ def screenshots() -> Path:
     folder = Path(os.environ.get("ASSAY_SCREENSHOT_DIR") or ".ci/artifacts/screenshots")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def docs_copy(path: Path, name: str) -> None:
+    """Copy a screenshot into docs/screenshots/ when ASSAY_DOCS_SCREENSHOTS=1 (refreshing the docs' pictures is
+    a deliberate act: a plain test run, CI's included, leaves the checkout clean)."""
+    if os.environ.get("ASSAY_DOCS_SCREENSHOTS") != "1":
+        return
+    docs = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    docs.mkdir(parents=True, exist_ok=True)
+    shutil.copy(path, docs / name)
 
 
 @pytest.fixture

@@ -3,19 +3,15 @@ single values as bars, one colour per candidate across charts, a hundred overlai
 
 Figures are read from the Plotly DOM (`div.data` / `div.layout`), not from pixels."""
 
-import shutil
-from pathlib import Path
-
 import pytest
 
 from tests.e2e.charts_seed import seed_sklearn
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import docs_copy, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(2)>'
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def chart(page, metric, what="data"):
@@ -49,8 +45,7 @@ def keep(screenshots, page, name, docs=False):
     path = screenshots / name
     page.screenshot(path=str(path))
     if docs:
-        DOCS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, DOCS / name)
+        docs_copy(path, name)
 
 
 def test_performance_tab_controls_colours_bars_and_escaping(page, tenant, screenshots):

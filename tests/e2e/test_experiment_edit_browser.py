@@ -2,19 +2,16 @@
 the CSP (no violation), with screenshots for the team note."""
 
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 
 from experiments.models import Experiment, Lifecycle
 from model_registry.services import model_create
-from tests.e2e.conftest import browser, page, screenshots, sign_in  # noqa: F401 - fixtures
+from tests.e2e.conftest import browser, docs_copy, page, screenshots, sign_in  # noqa: F401 - fixtures
 from tests.e2e.test_csp import WATCH
 from tests.pages.conftest import seed_experiment
 
 pytestmark = pytest.mark.django_db(transaction=True)
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def _no_csp_violation(page):  # noqa: F811
@@ -88,9 +85,8 @@ def test_experiment_create_rename_describe_delete_restore(page, tenant, screensh
     assert Experiment.objects.get(project=tenant.project, iid=iid).lifecycle == Lifecycle.ACTIVE
     _no_csp_violation(page)
 
-    DOCS.mkdir(parents=True, exist_ok=True)
     for name in ("experiment-head.png", "experiment-deleted-list.png"):
-        shutil.copy(screenshots / name, DOCS / f"issue14-{name}")
+        docs_copy(screenshots / name, f"issue14-{name}")
 
 
 def test_reporter_sees_no_edit_controls(page, tenant, screenshots):  # noqa: F811

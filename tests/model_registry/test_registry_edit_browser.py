@@ -2,20 +2,17 @@
 confirm page, under the CSP (no violation), with screenshots for the team note."""
 
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 
 from model_registry import services
 from model_registry.locations import location_for_candidate_model
 from model_registry.models import ModelAlias, ModelVersion, Stage
-from tests.e2e.conftest import browser, page, screenshots, sign_in  # noqa: F401 - fixtures
+from tests.e2e.conftest import browser, docs_copy, page, screenshots, sign_in  # noqa: F401 - fixtures
 from tests.e2e.test_csp import WATCH
 from tests.model_registry.factories import make_candidate_with_model_folder
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("artifacts_dir")]
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def test_search_alias_stage_and_version_delete(page, tenant, screenshots):  # noqa: F811
@@ -84,6 +81,5 @@ def test_search_alias_stage_and_version_delete(page, tenant, screenshots):  # no
     assert page.locator("#versions tr[data-version]").count() == 1
     assert page.evaluate("window.__cspViolations") == []
 
-    DOCS.mkdir(parents=True, exist_ok=True)
     for name in ("registry-version-manage.png", "registry-version-delete-confirm.png"):
-        shutil.copy(screenshots / name, DOCS / f"issue14-{name}")
+        docs_copy(screenshots / name, f"issue14-{name}")
