@@ -87,10 +87,6 @@ def artifact_endpoint(view):
         try:
             ctx = api_context_for_request(request, project_ref, write=request.method in ("PUT", "DELETE"))
             return view(request, ctx, **kwargs)
-        except services.FileTooLargeError as exc:
-            return error_response("INVALID_PARAMETER_VALUE", exc.message, status=413)
-        except services.LengthRequiredError as exc:
-            return error_response("BAD_REQUEST", exc.message, status=411)
         except Exception as exc:  # noqa: BLE001 - mapped or re-raised
             response = response_for_exception(exc)
             if response is None:

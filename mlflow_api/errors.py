@@ -2,6 +2,7 @@
 
 from django.http import JsonResponse
 
+from packages_registry.services import FileTooLargeError, LengthRequiredError
 from projects import errors as domain
 from projects.auth import AccessDenied
 
@@ -41,6 +42,12 @@ def response_for_exception(exc: Exception) -> JsonResponse | None:
     if isinstance(exc, AccessDenied):
         code = {401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "RESOURCE_DOES_NOT_EXIST"}[exc.status]
         return error_response(code, str(exc), exc.status)
+    if isinstance(
+        exc, FileTooLargeError
+    ):  # an upload (file, part or multipart total) over the project's limit
+        return error_response("INVALID_PARAMETER_VALUE", exc.message, status=413)
+    if isinstance(exc, LengthRequiredError):
+        return error_response("BAD_REQUEST", exc.message, status=411)
     if isinstance(exc, domain.NotFoundError):
         return error_response("RESOURCE_DOES_NOT_EXIST", exc.message)
     if isinstance(exc, domain.AlreadyExistsError):

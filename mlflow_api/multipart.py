@@ -19,7 +19,7 @@ from django.urls import get_script_prefix, re_path
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.views.decorators.csrf import csrf_exempt
 
-from packages_registry import multipart, services
+from packages_registry import multipart
 
 from .artifacts import _locate
 from .base import mlflow_endpoint
@@ -145,10 +145,7 @@ def multipart_complete(request: HttpRequest, ctx, data: dict, artifact_path: str
     if not multipart.multipart_supported():
         return _unsupported()
     upload, package, rel = _upload_for(ctx, artifact_path, data)
-    try:
-        multipart.multipart_upload_complete(upload=upload, package=package, path=rel, parts=parts)
-    except services.FileTooLargeError as exc:
-        return error_response("INVALID_PARAMETER_VALUE", exc.message, status=413)
+    multipart.multipart_upload_complete(upload=upload, package=package, path=rel, parts=parts)
     return {}
 
 
@@ -201,10 +198,6 @@ def multipart_part(request: HttpRequest, project_ref: str, artifact_path: str) -
         return error_response("ENDPOINT_NOT_FOUND", f"This endpoint does not accept {request.method}", 405)
     try:
         return _part_upload(request, project_ref, artifact_path)
-    except services.FileTooLargeError as exc:
-        return error_response("INVALID_PARAMETER_VALUE", exc.message, status=413)
-    except services.LengthRequiredError as exc:
-        return error_response("BAD_REQUEST", exc.message, status=411)
     except Exception as exc:  # noqa: BLE001 - mapped or re-raised
         response = response_for_exception(exc)
         if response is None:
