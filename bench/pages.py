@@ -442,6 +442,8 @@ def main():
         ("candidate page (1M-step metric)", f"/{PROJECT}/-/ml/candidates/{long_c.pk}/", {}),
         ("Performance tab (filtered)", exp + "performance/", {"filter": flt}),
         ("Performance chart data (10 traces x 5 metrics)", exp + "performance/data.json", view),
+        ("Performance scatter points (after the page)", exp + "performance/points.json", {"filter": flt}),
+        ("Performance metric summary (after the page)", exp + "performance/summary.json", {"filter": flt}),
         (
             "chart data, 1M-step metric downsampled",
             f"/{PROJECT}/-/ml/candidates/{long_c.pk}/metrics.json",

@@ -45,6 +45,16 @@ class Candidate(models.Model):
         indexes = [
             models.Index(fields=["experiment", "lifecycle", "-start_time"], name="candidate_exp_life_start"),
             models.Index(fields=["project", "status"], name="candidate_project_status"),
+            # The experiment pages' counts and last activity (pages/experiment_selectors.py): running candidates
+            # are few, and updated_at changes only with status, name or lifecycle (never with a logged value).
+            models.Index(
+                fields=["experiment", "lifecycle"],
+                condition=Q(status=Status.RUNNING),
+                name="candidate_exp_running",
+            ),
+            models.Index(
+                fields=["experiment", "lifecycle", "-updated_at"], name="candidate_exp_life_updated"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -285,4 +285,12 @@ def experiment_live(request, project_path, iid):
     for row in rows:
         for m in row["metrics"].values():
             m["value"] = finite_or_none(m["value"])
-    return JsonResponse({"total": counts.total, "running": counts.running, "candidates": rows})
+    return JsonResponse(
+        {
+            "total": counts.total,
+            "running": counts.running,
+            "total_label": counts.total_label,
+            "running_label": counts.running_label,
+            "candidates": rows,
+        }
+    )

@@ -83,8 +83,8 @@
       .then(function (data) {
         var total = document.getElementById("count-total");
         var run = document.getElementById("count-running");
-        if (total) total.textContent = data.total;
-        if (run) run.textContent = data.running;
+        if (total) total.textContent = data.total_label;
+        if (run) run.textContent = data.running_label;
         data.candidates.forEach(function (c) {
           var row = table.querySelector('tr[data-id="' + c.id + '"]');
           if (!row) return;

@@ -1,5 +1,9 @@
 import pytest
 
+from candidates.models import Candidate, Status
+from experiments.models import Lifecycle
+from pages import experiment_selectors
+from pages.experiment_selectors import count_label
 from tests.pages.conftest import seed_experiment, signed_in
 
 
@@ -52,3 +56,37 @@ def test_plotly_bundle_is_served_locally(owner_client):
     assert r.status_code == 200
     body = b"".join(r.streaming_content) if r.streaming else r.content
     assert b"plotly" in body[:2000].lower() and len(body) > 1_000_000
+
+
+def test_counts_stop_at_the_cap_and_say_so(owner_client, tenant, monkeypatch):
+    """Past COUNT_CAP the list, the experiment head and the live numbers say "N+" instead of scanning every
+    candidate (an exact count of a million is a full scan on every view and live poll)."""
+    monkeypatch.setattr(experiment_selectors, "COUNT_CAP", 3)
+    exp, cands = seed_experiment(tenant.project, name="big", candidates=5)
+    small, _ = seed_experiment(tenant.project, name="small", candidates=3)
+    Candidate.objects.filter(pk__in=[c.pk for c in cands]).update(status=Status.RUNNING)
+
+    r = owner_client.get(f"/{tenant.project.path}/-/ml/experiments/")
+    rows = {row.experiment.name: row for row in r.context["rows"]}
+    assert (rows["big"].candidate_count, rows["big"].running_count) == (4, 4)  # cap + 1: "more than 3"
+    assert (rows["big"].candidate_count_label, rows["big"].running_count_label) == ("3+", "3+")
+    assert (rows["small"].candidate_count_label, rows["small"].running_count_label) == ("3", "1")
+    html = r.content.decode()
+    assert '<td class="num">3+</td>' in html and "3+ running" in html
+
+    page = owner_client.get(f"/{tenant.project.path}/-/ml/experiments/{exp.iid}/").content.decode()
+    assert (
+        '<span id="count-total">3+</span> candidates' in page and '<span id="count-running">3+</span>' in page
+    )
+    live = owner_client.get(f"/{tenant.project.path}/-/ml/experiments/{exp.iid}/live.json").json()
+    assert (live["total"], live["running"], live["total_label"], live["running_label"]) == (4, 4, "3+", "3+")
+
+
+def test_counts_are_formatted_and_exclude_deleted_candidates(owner_client, tenant):
+    exp, cands = seed_experiment(tenant.project, name="vision", candidates=4)
+    Candidate.objects.filter(pk=cands[3].pk).update(lifecycle=Lifecycle.DELETED)
+    r = owner_client.get(f"/{tenant.project.path}/-/ml/experiments/")
+    row = next(row for row in r.context["rows"] if row.experiment.name == "vision")
+    assert (row.candidate_count, row.running_count) == (3, 1)
+    assert row.last_activity >= max(c.updated_at for c in cands[:3])
+    assert count_label(1234567) == "100,000+" and count_label(1234) == "1,234" and count_label(0) == "0"
