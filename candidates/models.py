@@ -95,7 +95,11 @@ class CandidateParam(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["candidate", "name"], name="candidate_param_unique_name")
         ]
-        indexes = [models.Index(fields=["name"], name="candidate_param_name")]
+        indexes = [
+            # By name (filters, column lists), and the table's sort by a param: walked in order, a page is read
+            # instead of a sort of every candidate that has the param (candidates/table.py, TEXT_SORT_PREFIX).
+            models.Index(F("name"), Left("value", 200), F("candidate"), name="candidate_param_name_value"),
+        ]
 
 
 class CandidateMetadata(models.Model):
@@ -112,7 +116,7 @@ class CandidateMetadata(models.Model):
         indexes = [
             models.Index(fields=["name"], name="candidate_metadata_name"),
             # The table's sort by a tag walks this in order (a bounded prefix: a btree entry must stay small,
-            # and tag values may be long). See candidates/table.py, TAG_SORT_PREFIX.
+            # and tag values may be long). See candidates/table.py, TEXT_SORT_PREFIX.
             models.Index(F("name"), Left("value", 200), F("candidate"), name="candidate_metadata_name_value"),
             # Children of a parent (mlflow.parentRunId = the parent's 32-hex run id): candidates/table_nested.py.
             models.Index(

@@ -56,7 +56,7 @@ DEFAULT_PAGE_SIZE = 50
 COLUMN_SAMPLE = 200
 MAX_DEFAULT_METRICS = 8
 MAX_DEFAULT_PARAMS = 8
-TAG_SORT_PREFIX = 200  # = candidates.models index candidate_metadata_name_value
+TEXT_SORT_PREFIX = 200  # = the indexes candidate_param_name_value and candidate_metadata_name_value
 
 BASE_SORTS = {
     "attributes.start_time": "start_time",
@@ -297,9 +297,10 @@ def _annotate_sort(qs: QuerySet, sort: str) -> QuerySet:
         value = F("_sort_row__value")
         return qs.annotate(
             _sort_row=FilteredRelation(relation, condition=Q(**{f"{relation}__name": name})),
-            # A tag sorts by its first TAG_SORT_PREFIX characters (then id), the (name, left(value, 200))
-            # index's order: an index walk that stops after a page instead of a sort of every tagged candidate.
-            sort_key=Left(value, TAG_SORT_PREFIX) if kind == "tags" else value,
+            # A param or tag sorts by its first TEXT_SORT_PREFIX characters (then id), the (name, left(value,
+            # 200)) index's order: an index walk that stops after a page instead of a sort of every candidate
+            # that has it (at 1M candidates, page 2 of a param sort: 407 ms -> 0.2 ms in SQL).
+            sort_key=Left(value, TEXT_SORT_PREFIX) if kind in ("params", "tags") else value,
         )
     column = BASE_SORTS.get(sort)
     if column is None:

@@ -153,3 +153,25 @@ def test_csv_export_carries_tag_columns(owner_client, tenant):
     )
     lines = b"".join(r.streaming_content).decode().splitlines()
     assert lines[0].endswith(",tags.owner") and lines[1].endswith(",'=cmd()") and lines[2].endswith(",")
+
+
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+def test_sort_by_param_walks_its_prefix_index_with_long_values_and_ties(owner_client, tenant, direction):
+    """A param sorts by left(value, 200) then id (the index candidate_param_name_value): MLflow's 6,000-character
+    values log and sort; values equal within the prefix are ordered by id, so keyset pages never overlap."""
+    from candidates.models import CandidateParam
+
+    exp, cands = seed_experiment(tenant.project, candidates=25, steps=1)
+    values = ["a" * 6000, "a" * 200 + "z", "b" * 6000, "0.1", "0.1"]
+    CandidateParam.objects.bulk_create(
+        [CandidateParam(candidate=c, name="note", value=values[i % 5]) for i, c in enumerate(cands[:20])]
+    )
+    pages = _walk(
+        owner_client, exp_url(tenant, exp), {"sort": "params.note", "dir": direction, "per_page": 7}
+    )
+    seen = [n for p in pages for n in p]
+    assert len(seen) == len(set(seen)) == 25
+    by_name = {c.name: (values[i % 5][:200], c.pk) for i, c in enumerate(cands[:20])}
+    present = [by_name[n] for n in seen[:20]]
+    assert present == sorted(present, reverse=direction == "desc")  # prefix, then id
+    assert all(n not in by_name for n in seen[20:])  # candidates without the param come last
