@@ -38,6 +38,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1")
 
 CANDIDATES, PARAMS, METRICS, STEPS, LONG_STEPS = 10_000, 10, 5, 100, 1_000_000
+COMPARED = range(4321, 4421)  # the compare views' 100 candidates (iids; one bulk insert: consecutive ids)
 PROJECT = "bench/pages"
 
 
@@ -199,7 +200,7 @@ REF_SQL = [
          end_time, source_version, lifecycle_stage, artifact_uri, experiment_id)
        SELECT md5('bench' || g), 'cand-' || g, 'LOCAL', '', '', 'bench',
               CASE WHEN g %% 500 = 0 THEN 'RUNNING' WHEN g %% 97 = 0 THEN 'FAILED' ELSE 'FINISHED' END,
-              1700000000000 + g * 60000, 1700000000000 + g * 60000 + 30000 + (g %% 17) * 1000, '', 'active',
+              1700000000000 + g::bigint * 60000, 1700000000000 + g::bigint * 60000 + 30000 + (g %% 17) * 1000, '', 'active',
               %(artifacts)s || '/' || md5('bench' || g) || '/artifacts', %(exp)s
        FROM generate_series(1, %(candidates)s) g""",
     """INSERT INTO tags (key, value, run_uuid)
@@ -321,6 +322,10 @@ def reference_mlflow(args, flt: str, run_ids: dict) -> dict:
             "Performance chart data": [bulk(ten, f"m{k}") for k in range(METRICS)],
             "1M-step metric chart": [bulk([md5_hex(1)], "long")],
             "runs/search API": [("POST", "/api/2.0/mlflow/runs/search", search)],
+            # The UI's compare page loads each run (runs/get) and its charts the histories of the selection
+            # (get-history-bulk-interval takes at most 100 runs per call).
+            "compare 100": [("GET", f"{ajax}runs/get?run_id={md5_hex(g)}", None) for g in COMPARED],
+            "compare chart data 100": [bulk([md5_hex(g) for g in COMPARED], f"m{k}") for k in range(METRICS)],
         }
         out = {name: http.timed(calls, args.runs) for name, calls in views.items()}
         history = (
@@ -372,6 +377,7 @@ def assay_over_http(args, flt: str, project, user, long_c, some_c, token: str) -
 
         exp = f"/{PROJECT}/-/ml/experiments/1/"
         view = urlencode({"sort": "metrics.m0", "dir": "desc", "filter": flt})
+        hundred = urlencode({"c": list(range(some_c.pk, some_c.pk + len(COMPARED)))}, doseq=True)
         mlflow = f"/api/v4/projects/{project.pk}/ml/mlflow/api/2.0/mlflow/"
         search = {"experiment_ids": ["1"], "filter": flt, "order_by": ["metrics.m0 DESC"], "max_results": 50}
         out = {
@@ -386,6 +392,10 @@ def assay_over_http(args, flt: str, project, user, long_c, some_c, token: str) -
                 [("GET", f"/{PROJECT}/-/ml/candidates/{long_c.pk}/metrics.json?metric=long", None)], args.runs
             ),
             "runs/search API": api.timed([("POST", mlflow + "runs/search", search)], args.runs),
+            "compare 100": page.timed([("GET", f"{exp}compare/?{hundred}", None)], args.runs),
+            "compare chart data 100": page.timed(
+                [("GET", f"{exp}compare/data.json?{hundred}", None)], args.runs
+            ),
         }
         history = f"{mlflow}metrics/get-history?{urlencode({'run_id': long_c.eid_hex, 'metric_key': 'long'})}"
         out["get-history 1M"] = api.timed([("GET", history, None)], 1)
@@ -533,6 +543,9 @@ def main():
                                        "5 x get-history-bulk-interval (10 runs, 320 points)"),
             "1M-step metric chart": ("metrics.json (1M points downsampled)", "get-history-bulk-interval (320 points)"),
             "runs/search API": ("runs/search (same body)", "runs/search (same body)"),
+            "compare 100": ("compare page, 100 candidates (HTML)", "100 x runs/get"),
+            "compare chart data 100": ("compare/data.json, 100 overlaid",
+                                       "5 x get-history-bulk-interval (100 runs, 320 points)"),
             "get-history 1M": ("metrics/get-history, all 1M points", "metrics/get-history, all 1M points"),
         }  # fmt: skip
         print(

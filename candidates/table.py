@@ -315,16 +315,23 @@ def _annotate_sort(qs: QuerySet, sort: str) -> QuerySet:
     return qs.annotate(sort_key=F(column))
 
 
-def _apply_filter(qs: QuerySet, spec: TableSpec) -> QuerySet:
+def table_match_q(*, spec: TableSpec) -> Q:
+    """What the view's filter and name box ask of a candidate, as one Q (TableError for a bad filter)."""
     if spec.filter_error:
         raise TableError(f"Filter: {spec.filter_error}")
+    q = Q()
     if spec.comparisons:
         try:
-            qs = qs.filter(candidate_filter_q(spec.comparisons))
+            q &= candidate_filter_q(spec.comparisons)
         except InvalidValueError as exc:
             raise TableError(f"Filter: {exc.message}") from exc
     if spec.name:
-        qs = qs.filter(name__icontains=spec.name)
+        q &= Q(name__icontains=spec.name)
+    return q
+
+
+def _apply_filter(qs: QuerySet, spec: TableSpec) -> QuerySet:
+    qs = qs.filter(table_match_q(spec=spec))
     if spec.candidate_ids:
         qs = qs.filter(pk__in=spec.candidate_ids)
     return qs
@@ -340,7 +347,8 @@ def table_filtered(*, spec: TableSpec) -> QuerySet:
     if spec.pinned_ids and not spec.deleted:
         qs = qs.exclude(pk__in=spec.pinned_ids)
     if spec.nested:
-        qs = qs.filter(top_level_q(experiment=spec.experiment))
+        # Filtered, the tree is filtered: a row whose parent does not match floats up to the top level.
+        qs = qs.filter(top_level_q(experiment=spec.experiment, match=table_match_q(spec=spec)))
     return _apply_filter(qs, spec)
 
 

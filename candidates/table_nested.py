@@ -1,9 +1,13 @@
 """Nested candidates in the table: MLflow marks a child run with the `mlflow.parentRunId` tag (its parent's run id).
 
-    top_level_q(*, experiment) -> Q          candidates that are not the child of an active candidate of the
+    top_level_q(*, experiment, match) -> Q   candidates that are not the child of an active candidate of the
                                              experiment (a child whose parent is gone or elsewhere stays a row)
-    child_counts(*, experiment, parents) -> {parent id: number of active children}   one query
-    child_ids(*, experiment, parent, limit) -> [candidate id]                       one query
+    child_counts(*, experiment, parents, match) -> {parent id: number of active children}   one query
+    child_ids(*, experiment, parent, match, limit) -> [candidate id]                       one query
+
+`match` (a Q on Candidate: the table's filter and name box; empty by default) filters the tree: only matching
+children are counted and listed, and a matching child whose parent does not match is a top-level row (so a
+filter never hides a match behind a parent it left out).
 
 The parent lookup goes through the unique index on `eid`: the tag's text becomes a uuid only when it is 32 hex
 digits (a malformed tag is not a parent reference, and must not make the cast fail).
@@ -28,14 +32,15 @@ class HexUuid(Func):
     output_field = UUIDField()
 
 
-def _parent_tags(experiment: Experiment):
-    """The experiment's active parent tags, with `parent` = left(value, 64): the partial index
-    candidate_metadata_parent's expression (a 32-hex run id equals its value exactly when it equals that)."""
+def _parent_tags(experiment: Experiment, match: Q):
+    """The parent tags of the experiment's active candidates that `match`, with `parent` = left(value, 64): the
+    partial index candidate_metadata_parent's expression (a 32-hex run id equals its value exactly when it
+    equals that)."""
     # EXISTS by primary key rather than a join: with a join PostgreSQL hashed every candidate of the experiment
     # (235 ms on 40k) for the few hundred children of a page's parents; this is a lookup per child (~2 ms).
     active_here = Candidate.objects.filter(
         pk=OuterRef("candidate_id"), experiment=experiment, lifecycle=Lifecycle.ACTIVE
-    )
+    ).filter(match)
     return (
         CandidateMetadata.objects.filter(name=PARENT_RUN_TAG)
         .annotate(parent=Left("value", PARENT_PREFIX))
@@ -43,23 +48,25 @@ def _parent_tags(experiment: Experiment):
     )
 
 
-def top_level_q(*, experiment: Experiment) -> Q:
+def top_level_q(*, experiment: Experiment, match: Q | None = None) -> Q:
     parent_here = Candidate.objects.filter(
         experiment=experiment, lifecycle=Lifecycle.ACTIVE, eid=HexUuid(OuterRef("value"))
-    )
+    ).filter(match or Q())
     child_tag = CandidateMetadata.objects.filter(candidate_id=OuterRef("pk"), name=PARENT_RUN_TAG).filter(
         Exists(parent_here)
     )
     return ~Q(Exists(child_tag))
 
 
-def child_counts(*, experiment: Experiment, parents: list[Candidate]) -> dict[int, int]:
-    """Active children per parent among `parents` (one grouped query; none when there are no parents)."""
+def child_counts(
+    *, experiment: Experiment, parents: list[Candidate], match: Q | None = None
+) -> dict[int, int]:
+    """Active children (that `match`) per parent among `parents` (one grouped query; none without parents)."""
     if not parents:
         return {}
     by_hex = {eid_hex_of(c.eid): c.pk for c in parents}
     rows = (
-        _parent_tags(experiment)
+        _parent_tags(experiment, match or Q())
         .filter(parent__in=list(by_hex))
         .values("parent")
         .annotate(n=Count("id"))
@@ -79,10 +86,13 @@ def parent_get(*, experiment: Experiment, candidate_id: str) -> Candidate | None
     ).first()
 
 
-def child_ids(*, experiment: Experiment, parent: Candidate, limit: int = MAX_CHILDREN) -> list[int]:
-    """The parent's active children, the `limit` most recently created (the caller orders them for display)."""
+def child_ids(
+    *, experiment: Experiment, parent: Candidate, match: Q | None = None, limit: int = MAX_CHILDREN
+) -> list[int]:
+    """The parent's active children (that `match`), the `limit` most recently created (the caller orders them
+    for display)."""
     return list(
-        _parent_tags(experiment)
+        _parent_tags(experiment, match or Q())
         .filter(parent=eid_hex_of(parent.eid))
         .order_by("-candidate_id")
         .values_list("candidate_id", flat=True)[:limit]

@@ -27,7 +27,6 @@ from candidates.table import (
     table_tag_names,
 )
 from ci_integration.selectors import ci_builds_for_candidates
-from mlflow_api.search_grammar import candidate_filter_parse
 from projects.decorators import project_page
 from projects.mlflow_data import RUN_ID_PARAMETER
 from projects.models import Role
@@ -39,6 +38,7 @@ from .experiment_selectors import (
     experiment_list_page,
     model_experiment_count,
 )
+from .filtering import candidate_filter_parse
 from .table_views import prepare_cells as _prepare_cells
 from .table_views import table_experiment_get, table_extras_context, table_prefs_apply
 

@@ -34,7 +34,7 @@ from .experiment_selectors import experiment_counts, experiment_get_for_page
 
 # The filter box speaks MLflow's search grammar; the layers contract lets pages reach it through
 # experiment_views only (pyproject.toml), so the parser comes from there.
-from .experiment_views import candidate_filter_parse
+from .filtering import candidate_filter_parse
 
 OVERLAY_CAP = 100  # line-chart traces: the first candidates of the view, or as many as the user selected
 SCATTER_CAP = 500  # candidates in the scatter, parallel-coordinates and contour charts

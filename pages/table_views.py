@@ -14,13 +14,13 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_POST
 
 from candidates.bulk import candidate_can_delete, candidate_restore_many
-from candidates.table import TableError, TableSpec, table_rows_for, table_spec_from_query
+from candidates.table import TableError, TableSpec, table_match_q, table_rows_for, table_spec_from_query
 from candidates.table_groups import MAX_GROUPS, table_groups
 from candidates.table_nested import MAX_CHILDREN, child_counts, child_ids, parent_get
 from candidates.table_prefs import ACTIONS, experiment_with_table_prefs, table_prefs_get, table_prefs_update
@@ -30,6 +30,7 @@ from projects.decorators import project_page
 from projects.models import Role
 
 from .experiment_selectors import experiment_get_for_page
+from .filtering import candidate_filter_parse
 
 
 def _utc(ms: int | None, fmt: str) -> str:
@@ -107,7 +108,13 @@ def _groups_context(spec: TableSpec) -> dict:
 def table_extras_context(request, experiment, spec: TableSpec, page) -> dict:
     counts = {}
     if spec.nested:
-        counts = child_counts(experiment=experiment, parents=[r.candidate for r in page.rows + page.pinned])
+        try:
+            match = table_match_q(spec=spec)
+        except TableError:
+            match = None  # the table shows the filter's error already (and no rows)
+        if match is not None:
+            parents = [r.candidate for r in page.rows + page.pinned]
+            counts = child_counts(experiment=experiment, parents=parents, match=match)
     for row in page.pinned + page.rows:
         row.children = counts.get(row.candidate.pk, 0)
     view = [(k, v) for k, v in spec.query_items() if k not in ("view", "nest", "hidden")]
@@ -118,7 +125,10 @@ def table_extras_context(request, experiment, spec: TableSpec, page) -> dict:
         "nest_url": "?" + urlencode(spec.query_items(nest="" if spec.nested else "1", cursor="")),
         "hidden_count": len(spec.hidden_ids),
         "hidden_url": "?" + urlencode(spec.query_items(hidden="" if spec.show_hidden else "1", cursor="")),
-        "children_query": urlencode([(k, v) for k, v in spec.query_items() if k in ("col", "view")]),
+        # The children of a row are filtered as the table is (filter and name box).
+        "children_query": urlencode(
+            [(k, v) for k, v in spec.query_items() if k in ("col", "view", "filter", "name")]
+        ),
         "can_restore": spec.deleted and candidate_can_delete(role=request.project_role),
         **_groups_context(spec),
     }
@@ -139,12 +149,17 @@ def experiment_candidate_children(request, project_path, iid):
     parent = parent_get(experiment=experiment, candidate_id=request.GET.get("parent", ""))
     if parent is None:
         raise Http404("Candidate not found")
-    spec = table_spec_from_query(
-        experiment=experiment, query=request.GET
-    )  # columns only: children are not filtered
+    spec = table_spec_from_query(  # columns, filter and name box
+        experiment=experiment, query=request.GET, filter_parse=candidate_filter_parse
+    )
     spec.deleted = False
     table_prefs_apply(request, experiment, spec)
-    rows = table_rows_for(spec=spec, candidate_ids=child_ids(experiment=experiment, parent=parent))
+    try:
+        match = table_match_q(spec=spec)
+    except TableError as exc:
+        return HttpResponseBadRequest(str(exc))
+    ids = child_ids(experiment=experiment, parent=parent, match=match)
+    rows = table_rows_for(spec=spec, candidate_ids=ids)
     deletable = candidate_can_delete(role=request.project_role)
     for row in rows:
         row.deletable, row.child_of = deletable, parent.pk

@@ -92,3 +92,32 @@ def test_nested_query_counts(owner_client, tenant, assert_query_count):
                 exp_url(tenant, exp, "candidates/children"), {"parent": cands[0].pk, "col": "metrics.loss"}
             )
         assert len(r.context["rows"]) == 10
+
+
+def test_a_filter_filters_the_tree_and_floats_up_matches_whose_parent_does_not_match(
+    owner_client, tenant, family
+):
+    """opt is sgd for even runs and adam for odd ones: run-000 (sgd) has children 001 (adam), 002 (sgd),
+    003 (adam); run-004 (sgd) has 005 (adam)."""
+    exp, cands = family
+    base = {"nest": "1", "sort": "attributes.name", "dir": "asc"}
+    r = owner_client.get(exp_url(tenant, exp), {**base, "filter": "params.opt = 'sgd'"})
+    assert names(r) == ["run-000", "run-004", "run-006"]  # run-002 stays under its matching parent
+    counts = {row.candidate.name: row.children for row in r.context["page"].rows}
+    assert counts == {"run-000": 1, "run-004": 0, "run-006": 0}  # only matching children are counted
+    assert 'data-children-url="candidates/children?filter=params.opt+%3D+%27sgd%27' in r.content.decode()
+
+    url = exp_url(tenant, exp, "candidates/children")
+    rows = owner_client.get(url, {"parent": cands[0].pk, "filter": "params.opt = 'sgd'"}).context["rows"]
+    assert [row.candidate.pk for row in rows] == [cands[2].pk]
+    both = owner_client.get(url, {"parent": cands[0].pk}).context["rows"]  # unfiltered: all three
+    assert len(both) == 3
+
+    # Matching children of parents that do not match are rows of their own.
+    r = owner_client.get(exp_url(tenant, exp), {**base, "filter": "params.opt = 'adam'"})
+    assert names(r) == ["run-001", "run-003", "run-005", "run-007", "run-009"]
+    # The name box filters the tree the same way.
+    r = owner_client.get(exp_url(tenant, exp), {**base, "name": "run-00"})
+    assert names(r) == ["run-000", "run-004", "run-006", "run-007", "run-009"]
+    bad = owner_client.get(url, {"parent": cands[0].pk, "filter": "params.opt = "})
+    assert bad.status_code == 400 and "Filter" in bad.content.decode()
