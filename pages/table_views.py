@@ -84,9 +84,12 @@ def table_prefs_apply(request, experiment, spec: TableSpec) -> None:
     spec.pinned_ids = [i for i in prefs["pinned"] if isinstance(i, int)]
 
 
-def _group_filter(spec: TableSpec, value: str) -> str:
+def _group_filter(spec: TableSpec, value: str, missing: bool) -> str:
     param = spec.group.replace("`", "")
-    condition = f"params.`{param}` = '{value.replace(chr(39), chr(39) * 2)}'"
+    if missing:
+        condition = f"params.`{param}` IS NULL"
+    else:
+        condition = f"params.`{param}` = '{value.replace(chr(39), chr(39) * 2)}'"
     return f"{spec.filter_text} AND {condition}" if spec.filter_text else condition
 
 
@@ -99,7 +102,7 @@ def _groups_context(spec: TableSpec) -> dict:
         return {}  # the table shows the filter's error already
     for group in groups:
         group.url = "?" + urlencode(
-            spec.query_items(filter=_group_filter(spec, group.value), group="", cursor="")
+            spec.query_items(filter=_group_filter(spec, group.value, group.missing), group="", cursor="")
         )
         group.cells = [(name, lower, metric(value)) for name, lower, value in group.best]
     return {"groups": groups, "groups_max": MAX_GROUPS}

@@ -2,7 +2,7 @@
 
 import pytest
 
-from candidates.models import CandidateParam
+from candidates.models import CandidateLatestMetric, CandidateParam
 from tests.pages.conftest import exp_url, seed_experiment
 
 XSS = "'\"><img src=x onerror=alert(1)>"
@@ -51,3 +51,28 @@ def test_grouped_page_query_count(owner_client, tenant, assert_query_count, n):
     with assert_query_count("experiment_detail_grouped"):
         r = owner_client.get(exp_url(tenant, exp), {"group": "opt"})
     assert len(r.context["groups"]) == 2 and len(r.context["page"].rows) == 50
+
+
+def test_candidates_without_the_param_are_the_last_group_and_its_link_filters_them(owner_client, tenant):
+    exp, cands = seed_experiment(tenant.project, candidates=6)
+    CandidateParam.objects.filter(
+        candidate__in=cands[4:], name="opt"
+    ).delete()  # run-004 (sgd), run-005 (adam)
+    r = owner_client.get(exp_url(tenant, exp), {"group": "opt", "col": ["metrics.loss"]})
+    groups = r.context["groups"]
+    assert [(g.value, g.count, g.missing) for g in groups] == [
+        ("adam", 2, False),
+        ("sgd", 2, False),
+        ("", 2, True),
+    ]
+    lowest = min(
+        CandidateLatestMetric.objects.filter(candidate__in=cands[4:], name="loss").values_list(
+            "value", flat=True
+        )
+    )
+    assert groups[-1].best == [("loss", True, pytest.approx(lowest))]
+    assert "params.%60opt%60+IS+NULL" in groups[-1].url
+    html = r.content.decode()
+    assert 'data-missing="1"' in html and "(no value)" in html
+    r = owner_client.get(exp_url(tenant, exp) + groups[-1].url)
+    assert sorted(row.candidate.name for row in r.context["page"].rows) == ["run-004", "run-005"]
