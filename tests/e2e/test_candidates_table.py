@@ -3,9 +3,11 @@ kept on the server, the Deleted view with restore. Data is seeded through the OR
 
 Screenshots: table-before.png was taken by the first version of this file on the code before issue 13."""
 
+from urllib.parse import urlencode
+
 import pytest
 
-from candidates.models import Candidate, CandidateInput, CandidateMetadata
+from candidates.models import Candidate, CandidateInput, CandidateMetadata, CandidateParam
 from experiments.models import Lifecycle
 from projects.mlflow_data import PARENT_RUN_TAG
 from tests.e2e.conftest import sign_in
@@ -32,6 +34,7 @@ def seed(tenant):
         [CandidateMetadata(candidate=c, name=PARENT_RUN_TAG, value=cands[11].eid_hex) for c in cands[7:10]]
     )
     Candidate.objects.filter(pk=cands[0].pk).update(lifecycle=Lifecycle.DELETED)
+    CandidateParam.objects.filter(candidate=cands[2], name="opt").delete()  # grouped by opt: "(no value)"
     return exp, cands
 
 
@@ -99,12 +102,22 @@ def test_candidates_table_features(page, tenant, screenshots):
     button.click()
     assert page.locator("tr.child:visible").count() == 0
 
+    # Filtered, the tree is filtered too: run-011 (adam) keeps its adam children only.
+    page.goto(url + "?" + urlencode({"nest": "1", "filter": "params.opt = 'adam'"}))
+    button = page.locator("#view-rows > tr", has_text="run-011").locator("button.expand")
+    assert button.inner_text().strip().endswith("2")
+    button.click()
+    page.wait_for_selector("tr.child")
+    assert page.locator("tr.child td.name a.strong").all_inner_texts() == ["run-009", "run-007"]
+    page.screenshot(path=str(screenshots / "table-nested-filtered.png"))
+
     # Group by a param: per value, the count and the best loss / acc; a value's link filters the table.
     page.goto(url)
     page.select_option("#group-by", "opt")
     page.click("#filter-form button[type=submit]")
     page.wait_for_selector("#groups-table")
-    assert page.locator("#groups-table tbody tr").count() == 2
+    assert page.locator("#groups-table tbody tr").count() == 3  # adam, sgd, and run-002 without opt
+    assert page.locator("#groups-table tr[data-missing] td.param").inner_text() == "(no value)"
     page.screenshot(path=str(screenshots / "table-grouped.png"))
     page.locator('#groups-table tr[data-value="adam"] a').click()
     page.wait_for_url("**filter=**")
