@@ -3,8 +3,10 @@ a single streamed PUT, then MLflow's proxied multipart upload (MLFLOW_ENABLE_PRO
 Reports wall time and the server's RSS over time (gunicorn's process tree, /proc/<pid>/status VmRSS).
 
     .venv/bin/python bench/multipart.py [--size-mb 2048] [--chunk-mb 10] [--state /tmp/assay-mpu-bench]
+        [--s3rver /tmp/s3rver/node_modules/.bin/s3rver]
 
-It starts its own moto_server, PostgreSQL database (bench_assay_mpu, dropped and recreated) and gunicorn (one
+It starts its own moto_server (or, with --s3rver, s3rver from npm, which keeps objects on disk: moto_server
+5.2.5 fails to complete a 2 GB multipart upload and holds every object in memory), PostgreSQL database (bench_assay_mpu, dropped and recreated) and gunicorn (one
 worker, 4 threads); ingestion is queued to a broker with no worker (BENCH_MPU_BROKER, default Redis db 10), so
 both timings are the upload alone (the multipart file's sha256/md5 are computed later, by ingestion's full read).
 The multipart upload is downloaded back and compared by sha256. Everything it starts is stopped at the end.
@@ -70,17 +72,39 @@ def make_file(path: Path, size_mb: int) -> str:
     return digest.hexdigest()
 
 
-def start_stack(state: Path) -> dict:
-    state.mkdir(parents=True, exist_ok=True)
-    moto_port = free_port()
-    moto_pid = spawn([str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(moto_port)], state / "moto.log")
-    endpoint = f"http://127.0.0.1:{moto_port}"
-    wait_http(endpoint, moto_pid, state / "moto.log")
-    import boto3
+def start_s3(state: Path, s3rver: str | None) -> tuple[int, str, str]:
+    """An S3 server on a free loopback port: moto_server (in memory), or s3rver (npm; objects on disk) when its
+    executable is given. Returns (pid, endpoint, access key)."""
+    port = free_port()
+    if s3rver:
+        # s3rver's fixed credentials are S3RVER / S3RVER; it keeps objects under its directory.
+        data = state / "s3rver"
+        data.mkdir(parents=True, exist_ok=True)
+        cmd = [s3rver, "-d", str(data), "-a", "127.0.0.1", "-p", str(port), "--configure-bucket", BUCKET]
+        pid, key = spawn(cmd, state / "s3rver.log"), "S3RVER"
+    else:
+        pid, key = (
+            spawn([str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)], state / "moto.log"),
+            "x",
+        )
+    endpoint = f"http://127.0.0.1:{port}"
+    wait_http(endpoint, pid, state / ("s3rver.log" if s3rver else "moto.log"))
+    if not s3rver:
+        import boto3
 
-    boto3.client(
-        "s3", endpoint_url=endpoint, aws_access_key_id="x", aws_secret_access_key="x", region_name="us-east-1"
-    ).create_bucket(Bucket=BUCKET)
+        boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            aws_access_key_id=key,
+            aws_secret_access_key=key,
+            region_name="us-east-1",
+        ).create_bucket(Bucket=BUCKET)
+    return pid, endpoint, key
+
+
+def start_stack(state: Path, s3rver: str | None = None) -> dict:
+    state.mkdir(parents=True, exist_ok=True)
+    moto_pid, endpoint, key = start_s3(state, s3rver)
     db = "bench_assay_mpu"
     recreate_database(db)
     env = {
@@ -92,8 +116,11 @@ def start_stack(state: Path) -> dict:
         "LOG_LEVEL": "WARNING",
         "ASSAY_S3_BUCKET": BUCKET,
         "ASSAY_S3_ENDPOINT_URL": endpoint,
-        "AWS_ACCESS_KEY_ID": "x",
-        "AWS_SECRET_ACCESS_KEY": "x",
+        "AWS_ACCESS_KEY_ID": key,
+        "AWS_SECRET_ACCESS_KEY": key,
+        # botocore's default CRC32 trailer (aws-chunked bodies) is not understood by every S3 server (s3rver);
+        # S3 itself needs no checksum unless asked.
+        "AWS_REQUEST_CHECKSUM_CALCULATION": "when_required",
         "AWS_S3_REGION_NAME": "us-east-1",
         "CELERY_BROKER_URL": os.environ.get("BENCH_MPU_BROKER", "redis://127.0.0.1:6379/10"),
     }
@@ -153,9 +180,13 @@ def main() -> None:
     parser.add_argument("--size-mb", type=int, default=2048)
     parser.add_argument("--chunk-mb", type=int, default=10)
     parser.add_argument("--state", default="/tmp/assay-mpu-bench")
+    parser.add_argument(
+        "--s3rver",
+        help="path of an s3rver executable (npm install s3rver): S3 on disk instead of moto in memory",
+    )
     args = parser.parse_args()
     state = Path(args.state)
-    stack = start_stack(state)
+    stack = start_stack(state, args.s3rver)
     os.environ.update(MLFLOW_TRACKING_TOKEN=stack["token"], MLFLOW_HTTP_REQUEST_TIMEOUT="600")
     results = []
     try:
