@@ -224,6 +224,18 @@ def package_delete(*, package: Package) -> None:
         transaction.on_commit(lambda: [storage_delete(key=key) for key in keys])
 
 
+def packages_delete(*, package_ids: list[int]) -> None:
+    """package_delete for many packages in a few queries (deleting many traces deletes their packages)."""
+    if not package_ids:
+        return
+    files = PackageFile.objects.filter(package_id__in=package_ids)
+    keys = list(files.values_list("storage_key", flat=True))
+    with transaction.atomic():
+        files.delete()
+        Package.objects.filter(pk__in=package_ids).delete()
+        transaction.on_commit(lambda: [storage_delete(key=key) for key in keys])
+
+
 class _PublishPause:
     """After a failed publish, uploads in this process stop trying the broker for ASSAY_BROKER_RETRY_AFTER
     seconds: a down or hung broker then costs one timeout, not one per upload. The files stay pending."""
