@@ -20,7 +20,7 @@ class TraceState(models.TextChoices):
 
 class Trace(models.Model):
     """`trace_id` is the client's (`tr-<hex>`), unique in the project. Its files are the `ml_model` package
-    `ml_trace_<experiment iid>` at version `<trace id>` (see traces.services.trace_start for why one per trace)."""
+    `ml_trace_<experiment iid>` at version `<trace id>` (traces/services.py says why one per trace)."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="traces")
     experiment = models.ForeignKey("experiments.Experiment", on_delete=models.CASCADE, related_name="traces")
