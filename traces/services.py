@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 
 from experiments.models import Experiment, Lifecycle
 from packages_registry.models import PackageType
-from packages_registry.services import package_get_or_create, packages_delete
+from packages_registry.services import package_create, package_get_or_create, packages_delete
 from projects.errors import AlreadyExistsError, InvalidValueError, NotFoundError
 from projects.mlflow_data import TRACE_ID, TRACE_SERVER_TAGS
 from projects.models import Project
@@ -84,16 +84,23 @@ def trace_start(
         "client_request_id": client_request_id or "",
     }
     with transaction.atomic():
-        trace = Trace.objects.select_for_update().filter(project=project, trace_id=trace_id).first()
+        trace = _trace_locked(project, trace_id)
+        created = False
         if trace is None:
             try:
                 with transaction.atomic():
                     trace = _trace_create(
                         project=project, experiment=experiment, trace_id=trace_id, fields=fields
                     )
-            except IntegrityError:  # the same trace sent twice at once: the second one updates
-                trace = Trace.objects.select_for_update().get(project=project, trace_id=trace_id)
-        else:
+                created = True
+            except IntegrityError:  # the same trace sent twice at once: the second one updates it
+                trace = _trace_locked(project, trace_id)
+                if trace is None:  # its package exists without it (made by hand): use that one
+                    trace = _trace_create(
+                        project=project, experiment=experiment, trace_id=trace_id, fields=fields, reuse=True
+                    )
+                    created = True
+        if not created:
             if trace.experiment_id != experiment.pk:
                 raise AlreadyExistsError(f"Trace with ID '{trace_id}' already exists in another experiment.")
             Trace.objects.filter(pk=trace.pk).update(**fields)
@@ -102,8 +109,17 @@ def trace_start(
     return trace
 
 
-def _trace_create(*, project: Project, experiment: Experiment, trace_id: str, fields: dict) -> Trace:
-    package = package_get_or_create(
+def _trace_locked(project: Project, trace_id: str) -> Trace | None:
+    return Trace.objects.select_for_update().filter(project=project, trace_id=trace_id).first()
+
+
+def _trace_create(
+    *, project: Project, experiment: Experiment, trace_id: str, fields: dict, reuse: bool = False
+) -> Trace:
+    # The package is new with the trace (a concurrent twin fails here or on the trace row, then updates), so it is
+    # created without the lookup of package_get_or_create, unless `reuse`.
+    make = package_get_or_create if reuse else package_create
+    package = make(
         project=project,
         name=trace_package_name(experiment),
         version=trace_id,

@@ -11,8 +11,8 @@ pytestmark = [pytest.mark.django_db]
 def test_start_and_read_a_trace_have_pinned_query_counts(api, tracking_exp, assert_query_count):
     trace_start(api, tracking_exp.iid)  # the experiment's first trace: nothing is warmed up for the next one
     trace_id = new_trace_id()
-    # auth 1, experiment 2, lookup 1, package 2 + trace 1 (each in a savepoint: 6), tags 1, metadata 1, the
-    # answer read back 3 (tags merged on a retry), and the outer transaction's 2
+    # auth 1, experiment 2, lookup 1, package + trace in a savepoint 4, tags 1, metadata 1, the answer read back
+    # 3 (tags merged on a retry), the transaction 2
     with assert_query_count("trace_start"):
         assert api.post(T, trace_info_body(tracking_exp.iid, trace_id=trace_id)).status_code == 200
     with assert_query_count("trace_get_info"):

@@ -69,3 +69,17 @@ def test_deleting_a_registered_model_takes_the_traces_of_its_experiment(
     assert not Trace.objects.exists()
     assert not Package.objects.filter(name__startswith="ml_trace_").exists()
     assert _stored(artifacts_dir) == 0
+
+
+def test_a_package_left_without_its_trace_is_taken_over_not_a_500(tenant):
+    from packages_registry.models import PackageType
+    from packages_registry.services import package_get_or_create
+
+    experiment = experiment_create(project=tenant.project, name="e")
+    stray = package_get_or_create(
+        project=tenant.project,
+        name=f"ml_trace_{experiment.iid}",
+        version="tr-1",
+        package_type=PackageType.ML_MODEL,
+    )
+    assert _start(tenant.project, experiment, trace_id="tr-1").package == stray
