@@ -31,7 +31,9 @@ class Trace(models.Model):
     state = models.CharField(max_length=20, choices=TraceState.choices, default=TraceState.UNSPECIFIED)
     request_preview = models.TextField(blank=True)
     response_preview = models.TextField(blank=True)
-    package = models.OneToOneField(Package, on_delete=models.PROTECT, related_name="trace")
+    # CASCADE, not PROTECT: deleting the trace's package (its spans) deletes the trace, whose info would point at
+    # nothing; and a project's delete, which reaches both, is not refused.
+    package = models.OneToOneField(Package, on_delete=models.CASCADE, related_name="trace")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -83,3 +83,17 @@ def test_a_package_left_without_its_trace_is_taken_over_not_a_500(tenant):
         package_type=PackageType.ML_MODEL,
     )
     assert _start(tenant.project, experiment, trace_id="tr-1").package == stray
+
+
+def test_deleting_a_project_deletes_its_traces_and_their_packages(tenant):
+    _start(tenant.project, experiment_create(project=tenant.project, name="e"))
+    tenant.project.delete()  # the admin's delete
+    assert not Trace.objects.exists() and not Package.objects.exists()
+
+
+def test_deleting_a_traces_package_deletes_the_trace(tenant):
+    from packages_registry.services import package_delete
+
+    trace = _start(tenant.project, experiment_create(project=tenant.project, name="e"))
+    package_delete(package=trace.package)  # e.g. a maintainer through the packages API
+    assert not Trace.objects.exists()

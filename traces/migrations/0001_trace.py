@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                 ('response_preview', models.TextField(blank=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('experiment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='traces', to='experiments.experiment')),
-                ('package', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='trace', to='packages_registry.package')),
+                ('package', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='trace', to='packages_registry.package')),
                 ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='traces', to='projects.project')),
             ],
         ),
