@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "mlflow_api",
     "ci_integration",
     "model_registry",
+    "traces",
     # django-axes: sign-in throttling (see the sign-in section below).
     "axes",
 ]

@@ -2,7 +2,8 @@
 
 The client resolves a run's `mlflow-artifacts:/<experiment iid>/<run id>/artifacts` against the tracking URI to
 `<tracking uri>/api/2.0/mlflow-artifacts/artifacts/<experiment iid>/<run id>/artifacts/<path>`; a logged model's
-files live under `<experiment iid>/models/<model id>/artifacts/<path>`. Uploads are one raw PUT per file and are
+files live under `<experiment iid>/models/<model id>/artifacts/<path>`, a trace's (its spans, `traces.json`) under
+`<experiment iid>/traces/<trace id>/artifacts/<path>`. Uploads are one raw PUT per file and are
 streamed; listing a missing folder is an empty 200; a missing file is a 404.
 """
 
@@ -23,12 +24,14 @@ from packages_registry.responses import file_response
 from packages_registry.validators import normalize_dir_path
 from projects.auth import ApiContext, api_context_for_request
 from projects.errors import InvalidValueError, NotFoundError
+from traces.selectors import trace_get_in_experiment
 
 from .base import mlflow_endpoint
 from .errors import MlflowError, error_response, response_for_exception
 
 _RUN_PATH = re.compile(r"^(?P<exp>\d+)/(?P<run>[0-9a-fA-F]{32})/artifacts(?:/(?P<rest>.*))?$")
 _MODEL_PATH = re.compile(r"^(?P<exp>\d+)/models/(?P<model>m-[0-9a-fA-F]{32})/artifacts(?:/(?P<rest>.*))?$")
+_TRACE_PATH = re.compile(r"^(?P<exp>\d{1,18})/traces/(?P<trace>[^/]+)/artifacts(?:/(?P<rest>.*))?$")
 
 
 def _artifact_rel_path(path: str | None) -> str:
@@ -69,8 +72,14 @@ def _locate(ctx: ApiContext, path: str, *, create: bool = False):
         if model.experiment.iid != int(match["exp"]):
             raise NotFoundError(f"Logged model with ID '{match['model']}' not found.")
         return model.package, _artifact_rel_path(match["rest"])
+    match = _TRACE_PATH.match(path)
+    if match:
+        trace = trace_get_in_experiment(
+            project=ctx.project, experiment_iid=int(match["exp"]), trace_id=match["trace"]
+        )
+        return trace.package, _artifact_rel_path(match["rest"])
     if create:
-        raise InvalidValueError(f"Artifact path {path!r} is not inside a run or a logged model")
+        raise InvalidValueError(f"Artifact path {path!r} is not inside a run, a logged model or a trace")
     return None, ""
 
 

@@ -6,10 +6,11 @@
     candidate_filter_parse(text) -> list[Comparison]     the dashboard's filter box (the runs grammar)
 
 One tokenizer for every entity: quoted strings may hold `AND`, `''`/`""` escape their quote, keys may be quoted
-with backticks or quotes. Each grammar (RUNS, EXPERIMENTS, LOGGED_MODELS, REGISTERED_MODELS, MODEL_VERSIONS) lists
-its entity prefixes, attribute keys and operators as MLflow's SearchUtils, SearchExperimentsUtils,
-SearchLoggedModelsUtils, SearchModelUtils and SearchModelVersionUtils define them, and maps MLflow's attribute
-names to the domain's (`run_id` → `eid`, `creation_time` → `created_at` …), so selectors only see domain keys.
+with backticks or quotes. Each grammar (RUNS, EXPERIMENTS, LOGGED_MODELS, REGISTERED_MODELS, MODEL_VERSIONS,
+TRACES) lists its entity prefixes, attribute keys and operators as MLflow's SearchUtils, SearchExperimentsUtils,
+SearchLoggedModelsUtils, SearchModelUtils, SearchModelVersionUtils and SearchTraceUtils define them (traces: no
+span, assessment or `RLIKE` filters), and maps MLflow's attribute names to the domain's (`run_id` → `eid`,
+`creation_time` → `created_at` …), so selectors only see domain keys.
 Errors are projects.errors.InvalidValueError (INVALID_PARAMETER_VALUE at the edge).
 
 Imports point one way: views and mlflow_api import this module; it imports only projects.querying. No domain
@@ -428,3 +429,43 @@ LOGGED_MODELS = Grammar(
 def candidate_filter_parse(text: str | None) -> list[Comparison]:
     """The dashboard's filter box: the runs grammar, so a filter copied from a notebook works on the page."""
     return filter_parse(text, RUNS)
+
+
+def _traces_ops(kind: str, key: str) -> frozenset:
+    if kind in ("tag", "metadata"):  # MLflow's VALID_TAG_COMPARATORS / VALID_METADATA_COMPARATORS (no RLIKE)
+        return STRING_OPS | NULL_OPS
+    if key in TRACES.numeric:
+        return NUMERIC_OPS
+    return STRING_OPS | LIST_OPS
+
+
+_TRACE_ATTRIBUTES = {
+    "request_id": "trace_id",
+    "trace_id": "trace_id",
+    "timestamp": "request_time",
+    "timestamp_ms": "request_time",
+    "execution_time": "execution_duration",
+    "execution_time_ms": "execution_duration",
+    "status": "state",
+    "state": "state",
+    "client_request_id": "client_request_id",
+    # MLflow maps these two to a tag and a metadata key (mlflow.traceName, mlflow.sourceRun)
+    "name": "name",
+    "run_id": "source_run",
+}
+TRACES = Grammar(
+    kinds={
+        **{k: v for k, v in _PREFIXES.items() if v in ("attribute", "tag")},
+        "trace": "attribute",
+        "request_metadata": "metadata",
+        "metadata": "metadata",
+    },
+    attributes=_TRACE_ATTRIBUTES,
+    numeric=frozenset({"timestamp", "timestamp_ms", "execution_time", "execution_time_ms"}),
+    integers=frozenset({"timestamp", "timestamp_ms", "execution_time", "execution_time_ms"}),
+    ops=_traces_ops,
+    order_attributes={
+        k: v for k, v in _TRACE_ATTRIBUTES.items() if v not in ("client_request_id", "source_run")
+    },
+    order_kinds=frozenset({"attribute"}),
+)

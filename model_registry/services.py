@@ -112,9 +112,13 @@ def model_delete(*, model: Model) -> None:
     experiment = model.experiment
     model.delete()
     if experiment is not None:
-        # Hard delete, as GitLab destroys a model's default experiment; then the packages that held its
-        # candidates' artifacts and logged models, which reference the experiment only by name.
-        names = [f"ml_experiment_{experiment.iid}", f"ml_logged_model_{experiment.iid}"]
+        # Hard delete, as GitLab destroys a model's default experiment (its traces with it); then the packages
+        # that held its candidates' artifacts, logged models and traces, which reference the experiment by name.
+        names = [
+            f"ml_experiment_{experiment.iid}",
+            f"ml_logged_model_{experiment.iid}",
+            f"ml_trace_{experiment.iid}",
+        ]
         experiment.delete()
         for package in Package.objects.filter(project_id=experiment.project_id, name__in=names):
             package_delete(package=package)

@@ -63,6 +63,16 @@ def package_get_or_create(
         return Package.objects.get(**lookup)
 
 
+def package_create(
+    *, project: Project, name: str, version: str, package_type: str = PackageType.GENERIC
+) -> Package:
+    """A new package; IntegrityError when it exists already (for callers whose package is new by construction,
+    e.g. a trace's, so the get in package_get_or_create would only cost a query)."""
+    validate_package_name(name)
+    validate_package_version(version)
+    return Package.objects.create(project=project, name=name, version=version, package_type=package_type)
+
+
 def candidate_package_get_or_create(*, candidate) -> Package:
     """The package that holds a candidate's artifacts (GitLab's naming: `ml_experiment_<iid>` @ candidate iid)."""
     return package_get_or_create(
@@ -221,6 +231,18 @@ def package_delete(*, package: Package) -> None:
     with transaction.atomic():
         package.files.all().delete()
         package.delete()
+        transaction.on_commit(lambda: [storage_delete(key=key) for key in keys])
+
+
+def packages_delete(*, package_ids: list[int]) -> None:
+    """package_delete for many packages in a few queries (deleting many traces deletes their packages)."""
+    if not package_ids:
+        return
+    files = PackageFile.objects.filter(package_id__in=package_ids)
+    keys = list(files.values_list("storage_key", flat=True))
+    with transaction.atomic():
+        files.delete()
+        Package.objects.filter(pk__in=package_ids).delete()
         transaction.on_commit(lambda: [storage_delete(key=key) for key in keys])
 
 

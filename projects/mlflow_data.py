@@ -25,6 +25,25 @@ LOG_MODEL_HISTORY_TAG = "mlflow.log-model.history"  # MLflow 2.x log_model: a JS
 # MLflow's system metrics (`mlflow.enable_system_metrics_logging`) are metrics named `system/<what>`.
 SYSTEM_METRIC_PREFIX = "system/"
 
+# ---------------------------------------------------------------- traces (`@mlflow.trace`)
+# Where the client uploads a trace's spans (`traces.json`): set by the server on every trace, never by a client.
+TRACE_ARTIFACT_LOCATION_TAG = "mlflow.artifactLocation"
+# Tags only a server sets (MLflow's handlers refuse them in set/delete-tag): where the spans are kept.
+TRACE_SERVER_TAGS = frozenset(
+    {
+        TRACE_ARTIFACT_LOCATION_TAG,
+        "mlflow.trace.spansLocation",
+        "mlflow.trace.archiveLocation",
+        "mlflow.trace.archivalFailure",
+    }
+)
+TRACE_NAME_TAG = "mlflow.traceName"  # the traced function's (root span's) name
+# The trace metadata key naming the run a trace was recorded in (`search_traces(run_id=...)` filters on it).
+TRACE_SOURCE_RUN_METADATA = "mlflow.sourceRun"
+# A trace id as the 3.x client makes them (`tr-<32 hex>`) or as the 2.x client did (32 hex), and no more: it is a
+# path segment of its artifact URI and the version of the package that holds its files.
+TRACE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,49}$")
+
 # ---------------------------------------------------------------- ids
 LOGGED_MODEL_ID_PREFIX = "m-"
 # A logged model's tag listing the registered model versions made from it: JSON `[{"name", "version"}]`.
@@ -70,6 +89,11 @@ def run_artifact_uri(experiment_iid: int, eid: uuid.UUID) -> str:
 
 def logged_model_artifact_uri(experiment_iid: int, eid: uuid.UUID) -> str:
     return f"{ARTIFACTS_SCHEME}:/{experiment_iid}/models/{logged_model_id_of(eid)}/artifacts"
+
+
+def trace_artifact_uri(experiment_iid: int, trace_id: str) -> str:
+    """Where a trace's files live, as the reference's SqlAlchemyStore sets it: `<experiment location>/traces/<id>/artifacts`."""
+    return f"{ARTIFACTS_SCHEME}:/{experiment_iid}/traces/{trace_id}/artifacts"
 
 
 def artifact_uri_run_hex(uri: str) -> str | None:

@@ -45,8 +45,19 @@ LARGE_MODELS = (
     "packages_registry.LoggedModelMetric",
     "packages_registry.LoggedModelOutput",
     "ci_integration.CiBuild",
+    "traces.Trace",
+    "traces.TraceTag",
+    "traces.TraceMetadata",
 )
-OUR_APPS = ("candidates", "ci_integration", "experiments", "model_registry", "packages_registry", "projects")
+OUR_APPS = (
+    "candidates",
+    "ci_integration",
+    "experiments",
+    "model_registry",
+    "packages_registry",
+    "projects",
+    "traces",
+)
 
 _CREATE_INDEX = re.compile(
     r'CREATE\s+(?:UNIQUE\s+)?INDEX\s+(CONCURRENTLY\s+)?.*?\sON\s+"?(\w+)"?', re.I | re.S

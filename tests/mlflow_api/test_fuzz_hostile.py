@@ -73,6 +73,28 @@ metric = st.fixed_dictionaries(
 )
 
 
+location = st.one_of(
+    value,
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "mlflow_experiment": st.one_of(
+                value, st.fixed_dictionaries({}, optional={"experiment_id": value})
+            )
+        },
+    ),
+)
+trace_info = st.fixed_dictionaries(
+    {},
+    optional={
+        name: value
+        for name in ("trace_id", "request_time", "execution_duration", "state", "trace_metadata", "tags",
+                     "request_preview", "response_preview", "client_request_id")
+    } | {"trace_location": location},
+)  # fmt: skip
+trace = st.one_of(value, st.fixed_dictionaries({}, optional={"trace_info": st.one_of(value, trace_info)}))
+
+
 def deep(n: int) -> str:
     return "[" * n + "]" * n
 
@@ -138,6 +160,16 @@ ENDPOINTS = {
         "POST", "logged-models/search",
         {"experiment_ids": value, "filter": value, "datasets": value, "order_by": value,
          "max_results": value, "page_token": value},
+    ),
+    "traces-start": ("POST", "traces", {"trace": trace}),
+    "traces-search": (
+        "POST", "traces/search",
+        {"locations": st.one_of(value, st.lists(location, max_size=2)), "filter": value, "max_results": value,
+         "order_by": value, "page_token": value},
+    ),
+    "traces-delete": (
+        "POST", "traces/delete-traces",
+        {"experiment_id": value, "max_timestamp_millis": value, "max_traces": value, "request_ids": value},
     ),
 }  # fmt: skip
 

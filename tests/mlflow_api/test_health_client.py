@@ -1,4 +1,5 @@
-"""`<tracking URI>/health` answers as MLflow's servers do; `/version` stays unanswered so traced code skips spans."""
+"""`<tracking URI>/health` answers as MLflow's servers do; `/version` stays unanswered, so traced code exports its
+traces over REST (StartTraceV3 + the spans as an artifact), never over OTLP."""
 
 import logging
 
@@ -49,16 +50,22 @@ def test_traced_training_code_keeps_working(mlflow_env, caplog):
         request_started.disconnect(record)
     # No retry loop: /version is probed at most once per trace (the client caches the answer, but two exports
     # racing in its worker threads may both ask first: seen twice in a full run), and each trace costs one v3
-    # attempt, answered 501 (traces are not stored; mlflow_api/traces.py), so the client never falls back to v2.
-    assert any(p.endswith("/api/3.0/mlflow/traces") for p in paths), paths
+    # request (stored: mlflow_api/traces.py), so the client never falls back to v2, and never posts OTLP.
     assert sum(p.endswith("/version") for p in paths) <= 3, paths
-    assert sum(p.endswith("/api/3.0/mlflow/traces") for p in paths) <= 3, paths
+    assert sum(p.endswith("/api/3.0/mlflow/traces") for p in paths) == 3, paths
+    assert sum(p.endswith("/traces.json") for p in paths) == 3, paths
     assert sum(p.endswith("/api/2.0/mlflow/traces") for p in paths) == 0, paths
+    assert not [p for p in paths if p.endswith("/v1/traces")], paths
     assert mlflow.get_run(run.info.run_id).data.metrics == {"loss": 0.5}
     messages = [r.getMessage() for r in caplog.records if r.name.startswith("mlflow")]
     assert not [m for m in messages if "retry" in m.lower()]
-    # The 3.x client itself warns once per exported trace (Assay stores no traces); nothing else.
     warnings = [
         r.getMessage() for r in caplog.records if r.name.startswith("mlflow") and r.levelno >= logging.WARNING
     ]
-    assert len(warnings) <= 3 and all("Failed to send trace" in m for m in warnings), warnings
+    assert warnings == []
+    # Traced inside a run: each trace names it (metadata mlflow.sourceRun), which search_traces(run_id=) filters on.
+    traces = mlflow.search_traces(
+        locations=[run.info.experiment_id], run_id=run.info.run_id, return_type="list"
+    )
+    assert len(traces) == 3
+    assert [span.name for span in traces[0].data.spans] == ["predict", "step"]
