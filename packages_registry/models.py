@@ -108,7 +108,8 @@ class LoggedModel(models.Model):
     source_candidate = models.ForeignKey(
         "candidates.Candidate", on_delete=models.SET_NULL, null=True, blank=True, related_name="logged_models"
     )
-    package = models.OneToOneField(Package, on_delete=models.PROTECT, related_name="logged_model")
+    # CASCADE: the package is the model's storage; deleting it (packages API, project deletion) deletes the model.
+    package = models.OneToOneField(Package, on_delete=models.CASCADE, related_name="logged_model")
     status = models.CharField(
         max_length=40, choices=LoggedModelStatus.choices, default=LoggedModelStatus.PENDING
     )

@@ -223,3 +223,26 @@ def test_a_body_cut_short_by_a_dropped_client_is_not_stored(live_server, tenant,
             reply += chunk
     assert reply.startswith(b"HTTP/1.1 400") and b"Incomplete upload: received 1200 of 5000 bytes" in reply
     assert not PackageFile.objects.filter(path="cut.bin").exists() and stored_objects(artifacts_dir) == []
+
+
+def test_deleting_a_logged_models_package_deletes_the_model_with_it(client, tenant, artifacts_dir):
+    """The package is a logged model's storage: deleting it through the packages API took the model with it in
+    intent, but LoggedModel.package was PROTECT, so the request failed with a 500 (and the project could not be
+    deleted at all). A model version made from it keeps its row (package SET_NULL)."""
+    from packages_registry.models import LoggedModel
+    from tests.model_registry.factories import make_logged_model
+    from tests.pages.conftest import seed_experiment
+
+    _, cands = seed_experiment(tenant.project, candidates=1)
+    logged = make_logged_model(cands[0])
+    package_id = logged.package_id
+    keys = list(PackageFile.objects.filter(package_id=package_id).values_list("storage_key", flat=True))
+    assert keys and all(k in stored_objects(artifacts_dir) for k in keys)
+    response = client.delete(url(tenant.project, f"/{package_id}"), **auth(tenant.owner_token))
+    assert response.status_code == 204, response.content
+    assert (
+        not LoggedModel.objects.filter(pk=logged.pk).exists()
+        and not Package.objects.filter(pk=package_id).exists()
+    )
+    assert not set(keys) & set(stored_objects(artifacts_dir))
+    tenant.project.delete()  # nothing protects a project's rows any more
