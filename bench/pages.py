@@ -296,17 +296,22 @@ def reference_mlflow(args, flt: str, run_ids: dict) -> dict:
     try:
         server = json.loads((state / "servers.json").read_text())[0]
         http = Http(server["uri"])
-        status, body = http.call("POST", "/api/2.0/mlflow/experiments/create", {"name": "bench-10k"})
-        exp = json.loads(body)["experiment_id"]
-        store = "postgresql://" + server["extra"]["store"].split("://", 1)[1]
-        t = time.perf_counter()
-        values = {"exp": int(exp), "artifacts": f"mlflow-artifacts:/{exp}", "candidates": CANDIDATES,
-                  "params": PARAMS, "metrics": METRICS, "steps": STEPS, "long": LONG_STEPS}  # fmt: skip
-        with psycopg.connect(store, autocommit=True) as conn:
-            for sql in REF_SQL:
-                conn.execute(sql, values)
-            conn.execute("VACUUM ANALYZE")
-        print(f"reference seeded by SQL in {time.perf_counter() - t:.0f}s ({server['uri']})", flush=True)
+        status, body = http.call("GET", "/api/2.0/mlflow/experiments/get-by-name?experiment_name=bench-10k")
+        if status == 200:  # --ref-reuse: the database kept from an earlier run, seeded already
+            exp = json.loads(body)["experiment"]["experiment_id"]
+            print(f"reference database reused ({server['uri']})", flush=True)
+        else:
+            status, body = http.call("POST", "/api/2.0/mlflow/experiments/create", {"name": "bench-10k"})
+            exp = json.loads(body)["experiment_id"]
+            store = "postgresql://" + server["extra"]["store"].split("://", 1)[1]
+            t = time.perf_counter()
+            values = {"exp": int(exp), "artifacts": f"mlflow-artifacts:/{exp}", "candidates": CANDIDATES,
+                      "params": PARAMS, "metrics": METRICS, "steps": STEPS, "long": LONG_STEPS}  # fmt: skip
+            with psycopg.connect(store, autocommit=True) as conn:
+                for sql in REF_SQL:
+                    conn.execute(sql, values)
+                conn.execute("VACUUM ANALYZE")
+            print(f"reference seeded by SQL in {time.perf_counter() - t:.0f}s ({server['uri']})", flush=True)
         ajax = "/ajax-api/2.0/mlflow/"
         search = {"experiment_ids": [exp], "filter": flt, "order_by": ["metrics.m0 DESC"], "max_results": 50}
 
@@ -415,6 +420,11 @@ def main():
     )
     parser.add_argument("--ref-state", default="/tmp/assay-bench-pages-ref")
     parser.add_argument(
+        "--ref-reuse",
+        action="store_true",
+        help="keep the reference's database (and seed) from an earlier run",
+    )
+    parser.add_argument(
         "--candidates", type=int, default=CANDIDATES, help="candidates in the experiment (10k by default)"
     )
     parser.add_argument(
@@ -422,6 +432,8 @@ def main():
     )
     parser.add_argument("--seed-only", action="store_true", help="seed the database and stop")
     args = parser.parse_args()
+    if args.ref_reuse:
+        os.environ["BENCH_REF_REUSE"] = "1"
     scale(candidates=args.candidates, steps=args.steps)
     ensure_database()
     import django

@@ -60,6 +60,12 @@ def database_name(base: str, state: Path) -> str:
     return base + "_" + re.sub(r"[^a-z0-9]+", "_", state.name.lower()).strip("_")[:30]
 
 
+def database_exists(name: str) -> bool:
+    sql = f"SELECT 1 FROM pg_database WHERE datname = '{name}'"
+    done = subprocess.run(["psql", f"{PG}/postgres", "-tAc", sql], capture_output=True, text=True)
+    return done.stdout.strip() == "1"
+
+
 def recreate_database(name: str) -> None:
     for sql in (f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}"):
         subprocess.run(["psql", f"{PG}/postgres", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True)
@@ -99,7 +105,10 @@ def start_mlflow(state: Path, backend: str) -> Server:
         store = f"sqlite:///{data}/mlflow.db"
     else:
         db = database_name("bench_mlflow", state)
-        recreate_database(db)
+        if not (
+            os.environ.get("BENCH_REF_REUSE") and database_exists(db)
+        ):  # reuse: bench/pages.py --ref-reuse
+            recreate_database(db)
         # Explicit driver: this is the one installed in the scratch venv.
         store = f"{PG.replace('postgresql://', 'postgresql+psycopg2://')}/{db}"
     port = free_port()
