@@ -68,7 +68,8 @@ def test_personal_token_create_and_revoke(page, tenant, screenshots):
     page.click("#create-token")
     secret = page.input_value("#new-token")
     page.click("button[data-copy-target=new-token]")
-    assert page.inner_text("button[data-copy-target=new-token]") == "Copied"
+    # The label changes when the clipboard's promise settles (localhost is a secure context): wait for it.
+    page.wait_for_selector("button[data-copy-target=new-token]:text-is('Copied')")
     page.screenshot(path=str(screenshots / "personal-access-token-created.png"))
     token, _, role = access_for_token(secret=secret, project_ref=tenant.project.path)
     assert token.user == tenant.reporter and token.scopes == "read_api" and role == Role.REPORTER
