@@ -180,7 +180,9 @@ def _single_metric_phases(queryset: QuerySet, key: OrderKey) -> list[QuerySet]:
     matching a quarter: 909 ms -> ~100 ms for the first page)."""
     ties = [F("start_time").desc(nulls_last=True), F("eid").asc()]
     row = CandidateLatestMetric.objects.filter(candidate_id=OuterRef("pk"), name=key.key)
-    joined = queryset.annotate(_m=FilteredRelation("latest_metrics", condition=Q(latest_metrics__name=key.key)))
+    joined = queryset.annotate(
+        _m=FilteredRelation("latest_metrics", condition=Q(latest_metrics__name=key.key))
+    )
     missing = queryset.filter(~Exists(row)).order_by(*ties)
     if key.ascending:
         return [joined.filter(_m__value__isnull=False).order_by(F("_m__value").asc(), *ties), missing]
