@@ -151,9 +151,9 @@ class CandidateMetric(models.Model):
         ]
 
 
-# Rollup levels: blocks of 16, 128, 1,024 and 8,192 steps (a factor 8 apart; see candidates/metrics/charts.py
+# Rollup levels: blocks of 32, 256, 2,048 and 16,384 steps (a factor 8 apart; see candidates/metrics/charts.py
 # for how a chart picks one and docs/bench.md, "Long histories", for the measurements behind the sizes).
-ROLLUP_SHIFTS = (4, 7, 10, 13)
+ROLLUP_SHIFTS = (5, 8, 11, 14)
 
 
 class CandidateMetricRollup(models.Model):

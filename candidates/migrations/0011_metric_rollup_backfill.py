@@ -9,19 +9,19 @@ from django.db import migrations
 
 BACKFILL_LIMIT_BYTES = 100 * 1024 * 1024
 
-# The SQL of candidates.metrics.services.rollup_sql as of this migration (levels 4, 7, 10, 13), frozen here.
+# The SQL of candidates.metrics.services.rollup_sql as of this migration (levels 5, 8, 11, 14), frozen here.
 BACKFILL = """
 WITH rollup_fine AS (
-    SELECT candidate_id, name, step >> 4 AS block, min(value) AS vmin, max(value) AS vmax, min(step) AS smin,
+    SELECT candidate_id, name, step >> 5 AS block, min(value) AS vmin, max(value) AS vmax, min(step) AS smin,
            max(step) AS smax, min("timestamp") AS tmin, max("timestamp") AS tmax, count(*) AS n
     FROM candidates_candidatemetric GROUP BY candidate_id, name, block
 )
 INSERT INTO candidates_candidatemetricrollup (candidate_id, name, shift, block, vmin, vmax, smin, smax, tmin, tmax, n)
-SELECT candidate_id, name, 4, block, vmin, vmax, smin, smax, tmin, tmax, n FROM rollup_fine
+SELECT candidate_id, name, 5, block, vmin, vmax, smin, smax, tmin, tmax, n FROM rollup_fine
 UNION ALL
-SELECT f.candidate_id, f.name, z.shift, f.block >> (z.shift - 4), min(f.vmin), max(f.vmax), min(f.smin),
+SELECT f.candidate_id, f.name, z.shift, f.block >> (z.shift - 5), min(f.vmin), max(f.vmax), min(f.smin),
        max(f.smax), min(f.tmin), max(f.tmax), sum(f.n)::bigint
-FROM rollup_fine f CROSS JOIN (VALUES (7), (10), (13)) AS z(shift) GROUP BY 1, 2, 3, 4
+FROM rollup_fine f CROSS JOIN (VALUES (8), (11), (14)) AS z(shift) GROUP BY 1, 2, 3, 4
 """
 
 

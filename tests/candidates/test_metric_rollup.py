@@ -32,24 +32,25 @@ def test_each_write_path_keeps_the_rollup_equal_to_the_history(candidate, tenant
     candidate_log_batch_by_eid(
         project=tenant.project,
         eid_hex=candidate.eid_hex,
-        metrics=[("loss", v, 3000 + i, i - 40) for i, v in enumerate(ODD_VALUES)],  # block -3 of 16
+        metrics=[("loss", v, 3000 + i, i - 40) for i, v in enumerate(ODD_VALUES)],  # block -2 of 32
     )
     expected = expected_rollup(candidate.pk)
     assert stored_rollup(candidate.pk) == expected
-    assert expected[("loss", 4, -3)][:2] == (
+    assert expected[("loss", 5, -2)][:2] == (
         -math.inf,
         "NaN",
     )  # NaN is the block's max, as PostgreSQL's max()
 
 
 def test_negative_and_extreme_steps_fall_in_floor_blocks(candidate):
-    steps = [INT64_MIN, INT64_MIN + 1, -17, -16, -1, 0, 15, 16, INT64_MAX - 1, INT64_MAX]
+    steps = [INT64_MIN, INT64_MIN + 1, -33, -32, -1, 0, 31, 32, INT64_MAX - 1, INT64_MAX]
     candidate_log_batch(candidate=candidate, metrics=[("edge", float(i), 1, s) for i, s in enumerate(steps)])
     stored = stored_rollup(candidate.pk)
     assert stored == expected_rollup(candidate.pk)
-    assert stored[("edge", 4, -2)][2:4] == (-17, -17) and stored[("edge", 4, -1)][2:4] == (-16, -1)
-    assert stored[("edge", 13, -(2**50))][2:4] == (INT64_MIN, INT64_MIN + 1)
-    assert stored[("edge", 13, 2**50 - 1)][2:4] == (INT64_MAX - 1, INT64_MAX)
+    assert stored[("edge", 5, -2)][2:4] == (-33, -33) and stored[("edge", 5, -1)][2:4] == (-32, -1)
+    assert stored[("edge", 5, 0)][2:4] == (0, 31) and stored[("edge", 5, 1)][2:4] == (32, 32)
+    assert stored[("edge", 14, -(2**49))][2:4] == (INT64_MIN, INT64_MIN + 1)
+    assert stored[("edge", 14, 2**49 - 1)][2:4] == (INT64_MAX - 1, INT64_MAX)
 
 
 def test_a_point_logged_again_is_counted_once(candidate, tenant):
@@ -60,7 +61,7 @@ def test_a_point_logged_again_is_counted_once(candidate, tenant):
     assert CandidateMetric.objects.filter(candidate=candidate).count() == 21
     stored = stored_rollup(candidate.pk)
     assert stored == expected_rollup(candidate.pk)
-    assert stored[("loss", 13, 0)][6] == 21
+    assert stored[("loss", 14, 0)][6] == 21
 
 
 def test_more_points_than_a_statement_takes_are_rolled_up_chunk_by_chunk(candidate):
@@ -68,7 +69,7 @@ def test_more_points_than_a_statement_takes_are_rolled_up_chunk_by_chunk(candida
     candidate_log_batch(candidate=candidate, metrics=metrics)  # over PG_CHUNK: the general path, 3 chunks
     stored = stored_rollup(candidate.pk)
     assert stored == expected_rollup(candidate.pk)
-    assert stored[("long", 13, 0)][6] == 8192 and stored[("long", 13, 3)][6] == 25_000 - 3 * 8192
+    assert stored[("long", 14, 0)][6] == 16_384 and stored[("long", 14, 1)][6] == 25_000 - 16_384
 
 
 def test_deleting_a_candidate_deletes_its_rollup(candidate, experiment):
@@ -90,7 +91,7 @@ def test_rebuild_recomputes_a_history_written_around_the_services(candidate):
     assert stored_rollup(candidate.pk) != expected_rollup(candidate.pk)
     metric_rollup_rebuild(candidate_ids=[candidate.pk])
     assert stored_rollup(candidate.pk) == expected_rollup(candidate.pk)
-    CandidateMetricRollup.objects.filter(candidate_id=candidate.pk, shift=7).delete()
+    CandidateMetricRollup.objects.filter(candidate_id=candidate.pk, shift=8).delete()
     call_command("metric_rollup_rebuild", candidate=[candidate.pk], stdout=open("/dev/null", "w"))
     assert stored_rollup(candidate.pk) == expected_rollup(candidate.pk)
 

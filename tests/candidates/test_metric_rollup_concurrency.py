@@ -35,4 +35,4 @@ def test_concurrent_writers_to_the_same_blocks_keep_the_rollup_exact(tenant):
     stored = stored_rollup(candidate.pk)
     assert stored == expected_rollup(candidate.pk)
     # Every writer's 40 points per round plus the shared ones once: n adds up over the whole history.
-    assert stored[("loss", 13, 0)][6] == ROUNDS * 40 * WRITERS + ROUNDS * 8
+    assert stored[("loss", 14, 0)][6] == ROUNDS * 40 * WRITERS + ROUNDS * 8

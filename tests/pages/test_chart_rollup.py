@@ -87,7 +87,7 @@ def test_rollup_buckets_equal_the_exact_min_max_of_the_same_steps(experiment, po
 
 
 @pytest.mark.parametrize(
-    ("steps", "buckets", "shift"), [(3000, 20, 4), (3000, 2, 7), (40_000, 3, 10), (300_000, 2, 13)]
+    ("steps", "buckets", "shift"), [(3000, 20, 5), (3000, 2, 8), (40_000, 3, 11), (300_000, 2, 14)]
 )
 def test_each_level_is_chosen_and_matches_the_exact_min_max(experiment, steps, buckets, shift):
     candidate = candidate_create(experiment=experiment)
@@ -112,8 +112,8 @@ def test_hundred_long_histories_through_the_rollup_keep_every_spike(experiment, 
             candidate=c, metrics=[("long", v, 1_700_000_000_000 + s * 10, s) for s, v in enumerate(values)]
         )
     ids = [c.pk for c in cands]
-    # 4,000 points for 100 traces: 20 buckets each, 150 steps a bucket, so blocks of 16 (9 or 10 a bucket).
-    assert {rollup_shift(s, 20) for s in _series_stats(ids, ["long"])} == {4}
+    # 4,000 points for 100 traces: 20 buckets each, 150 steps a bucket, so blocks of 32 (4 or 5 a bucket).
+    assert {rollup_shift(s, 20) for s in _series_stats(ids, ["long"])} == {5}
     with assert_query_count(
         "chart_series_100_long_histories"
     ):  # the exact path's count (test_performance_data)
