@@ -90,7 +90,9 @@ def test_rollup_buckets_equal_the_exact_min_max_of_the_same_steps(experiment, po
     ("steps", "buckets", "shift"),
     [(3000, 20, 5), (3000, 40, 5), (3000, 60, None), (3000, 2, 8), (40_000, 3, 11), (300_000, 2, 14)],
 )
-def test_each_level_or_the_exact_path_is_chosen_and_matches_the_exact_min_max(experiment, steps, buckets, shift):
+def test_each_level_or_the_exact_path_is_chosen_and_matches_the_exact_min_max(
+    experiment, steps, buckets, shift
+):
     candidate = candidate_create(experiment=experiment)
     every = max(1, steps // 3000)
     metrics = [
