@@ -15,6 +15,16 @@ metric keeps fewer steps (1M x 5 metrics x 2 steps) so the history stays ~10M ro
 
 The database is created and migrated if needed and reused by later runs (--reseed to start over).
 
+--long-candidates N (issue 13, "Long histories: 100 traces x 1M points" in docs/bench.md) seeds a second
+experiment of N candidates with a --long-steps (1,000,000) point metric each, one set-based statement per
+candidate, and their rollup blocks (the services' own rollup SQL over each history); then it times only the chart
+data of all N overlaid (performance/data.json, compare/data.json and metric_series itself), read from the rollup
+and read exactly (the rollup switched off in process), and prints the ratio. 100 x 1M is 100M history rows
+(~13 GB with its index; check `df -h` first):
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/assay_rollup_bench .venv/bin/python bench/pages.py \
+        --candidates 100 --long-candidates 100 [--runs 10]
+
 With --reference it also compares over HTTP with the reference: it serves Assay with gunicorn (2 workers x 4
 threads, as deployed) on the same database and times each page there; then it starts the reference
 `mlflow server` on PostgreSQL (bench/servers.py, scratch venv /tmp/refenv), seeds exactly the same runs, params,
@@ -167,6 +177,113 @@ def seed(reseed: bool):
     if seeded:
         print(f"seeded in {time.perf_counter() - t:.1f}s")
     return project, user
+
+
+def seed_long(project, user, count: int, steps: int):
+    """Experiment 2: `count` candidates with a `steps`-point metric `long` each (a slow wave, a ripple every
+    1,000 steps, a spike and a dip at a step of its own), their latest values and their rollup blocks.
+    Resumable: a candidate whose history is there is skipped."""
+    from django.db import connection
+
+    from candidates.metrics.services import rollup_sql
+    from candidates.models import Candidate
+    from experiments.models import Experiment
+
+    exp, _ = Experiment.objects.get_or_create(
+        project=project, iid=2, defaults={"name": f"long-{count}", "user": user}
+    )
+    have = Candidate.objects.filter(experiment=exp).count()
+    Candidate.objects.bulk_create(
+        [
+            Candidate(experiment=exp, project=project, iid=i, name=f"long-{i}", status="FINISHED",
+                      start_time=1_700_000_000_000 + i * 1000, user=user, user_name="bench")
+            for i in range(have + 1, count + 1)
+        ]
+    )  # fmt: skip
+    fine, insert = rollup_sql(
+        '(SELECT candidate_id, name, value, step, "timestamp" FROM candidates_candidatemetric'
+        " WHERE candidate_id = %(id)s) AS h"
+    )
+    t = time.perf_counter()
+    with connection.cursor() as cur:
+        cur.execute("SET work_mem = '256MB'")
+        for c in Candidate.objects.filter(experiment=exp).order_by("iid"):
+            cur.execute("SELECT 1 FROM candidates_candidatelatestmetric WHERE candidate_id = %s", [c.pk])
+            if cur.fetchone():
+                continue
+            args = {"id": c.pk, "steps": steps, "spike": (c.iid * 7919) % (steps - 1)}
+            cur.execute(
+                """INSERT INTO candidates_candidatemetric (candidate_id, name, value, step, timestamp)
+                   SELECT %(id)s, 'long', CASE WHEN s = %(spike)s THEN 100.0 WHEN s = %(spike)s + 1 THEN -100.0
+                          ELSE sin(s / 50000.0) + (s %% 1000) / 5000.0 END, s, 1700000000000 + s
+                   FROM generate_series(0, %(steps)s - 1) s""",
+                args,
+            )
+            cur.execute(f"WITH rollup_fine AS ({fine}) {insert}", args)
+            cur.execute(  # last: its presence marks the candidate done
+                """INSERT INTO candidates_candidatelatestmetric (candidate_id, name, value, step, timestamp)
+                   VALUES (%(id)s, 'long', 0.5, %(steps)s - 1, 1700000000000)""",
+                args,
+            )
+            print(f"  long-{c.iid}: {time.perf_counter() - t:.0f}s", flush=True)
+        cur.execute("VACUUM ANALYZE candidates_candidatemetric")
+        cur.execute("VACUUM ANALYZE candidates_candidatemetricrollup")
+    return exp
+
+
+def bench_long(args, project, user):
+    """Chart data of every long candidate overlaid, from the rollup and exactly (the rollup switched off)."""
+    from unittest import mock
+
+    from django.test import Client
+
+    from candidates.metrics import charts
+    from candidates.models import Candidate
+
+    exp = seed_long(project, user, args.long_candidates, args.long_steps)
+    ids = list(Candidate.objects.filter(experiment=exp).order_by("iid").values_list("pk", flat=True))
+    client = Client()
+    client.force_login(user)
+    base = f"/{PROJECT}/-/ml/experiments/2/"
+    views = [
+        (f"Performance chart data ({len(ids)} traces, 500 buckets each)", base + "performance/data.json", {}),
+        (
+            f"compare chart data ({len(ids)} overlaid, 160 buckets each)",
+            base + "compare/data.json",
+            {"c": ids},
+        ),
+    ]
+    print(f"\n{len(ids)} candidates x {args.long_steps:,} points overlaid; {args.runs} runs each, in process")
+    print(f"{'chart data':52} {'path':8} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
+    results = {}
+    for path in ("rollup", "exact"):
+        off = mock.patch.object(charts, "rollup_shift", lambda stat, buckets: None)
+        if path == "exact":
+            off.start()
+        try:
+            for name, url, params in views:
+                # The exact path reads every point (seconds a request): fewer runs (each after two warm-ups).
+                m = measure(client, url, args.runs if path == "rollup" else max(1, args.runs // 10), params)
+                results[(name, path)] = m
+                print(f"{name:52} {path:8} {m['p50']:8.1f} {m['p95']:8.1f} {m['queries']:8d}", flush=True)
+            times = []
+            for _ in range(3 if path == "rollup" else 1):
+                t = time.perf_counter()
+                series = charts.metric_series(candidate_ids=ids, total_points=charts.TOTAL_POINTS)
+                times.append((time.perf_counter() - t) * 1000)
+            points = sum(len(s.x) for s in series)
+            spikes = sum(max(s.y) == 100.0 and min(s.y) == -100.0 for s in series)
+            label = f"metric_series alone (best of 3 / 1), {points:,} points"
+            print(
+                f"{label:52} {path:8} {min(times):8.1f}   spike and dip kept in {spikes}/{len(series)} traces"
+            )
+        finally:
+            if path == "exact":
+                off.stop()
+    for name, _, _ in views:
+        rollup, exact = results[(name, "rollup")], results[(name, "exact")]
+        print(f"{name}: exact / rollup p50 = {exact['p50'] / rollup['p50']:.1f}x;"
+              f" target p95 < 1000 ms: {'met' if rollup['p95'] < 1000 else 'NOT met'}")  # fmt: skip
 
 
 def measure(client, url, runs, params=None, headers=None):
@@ -431,6 +548,13 @@ def main():
         "--steps", type=int, default=None, help="steps per metric (default: 100, fewer past 20k candidates)"
     )
     parser.add_argument("--seed-only", action="store_true", help="seed the database and stop")
+    parser.add_argument(
+        "--long-candidates",
+        type=int,
+        default=0,
+        help="also seed N candidates with a --long-steps metric each and time only their overlaid chart data",
+    )
+    parser.add_argument("--long-steps", type=int, default=LONG_STEPS, help="points per long candidate")
     args = parser.parse_args()
     if args.ref_reuse:
         os.environ["BENCH_REF_REUSE"] = "1"
@@ -445,6 +569,12 @@ def main():
     from projects.services import access_token_create
 
     project, user = seed(args.reseed)
+    if args.long_candidates:
+        if args.seed_only:
+            seed_long(project, user, args.long_candidates, args.long_steps)
+        else:
+            bench_long(args, project, user)
+        return
     if args.seed_only:
         return
     client = Client()

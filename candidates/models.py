@@ -151,6 +151,48 @@ class CandidateMetric(models.Model):
         ]
 
 
+# Rollup levels: blocks of 32, 256, 2,048 and 16,384 steps (a factor 8 apart; see candidates/metrics/charts.py
+# for how a chart picks one and docs/bench.md, "Long histories", for the measurements behind the sizes).
+ROLLUP_SHIFTS = (5, 8, 11, 14)
+
+
+class CandidateMetricRollup(models.Model):
+    """Min/max of one metric's history over a block of steps, kept on write for long-history charts.
+
+    Block `block` at level `shift` holds the points with `step >> shift == block` (an arithmetic shift: floor
+    division by 2**shift, so negative steps fall in negative blocks and every block edge fits in int64). Every
+    level in ROLLUP_SHIFTS is written with each history insert, in its statement; `n` counts the points actually
+    stored (a point logged again is not counted twice). min/max follow PostgreSQL's float8 order, so NaN sorts
+    above +inf exactly as the history's own min()/max() do."""
+
+    # As CandidateMetric: no database FK (an RI check per new block on the hot insert path) and no separate
+    # candidate index (the unique one leads with it); Django's CASCADE deletes the rows with their candidate.
+    candidate = models.ForeignKey(
+        Candidate, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    name = models.CharField(max_length=250)
+    shift = models.PositiveSmallIntegerField(help_text="block size is 2**shift steps")
+    block = models.BigIntegerField(help_text="step >> shift")
+    vmin = models.FloatField()
+    vmax = models.FloatField()
+    smin = models.BigIntegerField()
+    smax = models.BigIntegerField()
+    tmin = models.BigIntegerField()
+    tmax = models.BigIntegerField()
+    n = models.BigIntegerField()
+
+    class Meta:
+        # Covering: a chart bucket reads a range of blocks by an index-only scan, as the history index serves
+        # exact buckets.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["candidate", "name", "shift", "block"],
+                include=["vmin", "vmax", "smin", "smax", "tmin", "tmax", "n"],
+                name="candidate_metric_rollup_block",
+            )
+        ]
+
+
 class CandidateLatestMetric(models.Model):
     """The latest value per (candidate, metric), kept on write by MLflow's rule: max step, then timestamp, then value."""
 

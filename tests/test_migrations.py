@@ -36,6 +36,7 @@ LARGE_MODELS = (
     "candidates.CandidateMetadata",
     "candidates.CandidateMetric",
     "candidates.CandidateLatestMetric",
+    "candidates.CandidateMetricRollup",
     "candidates.CandidateInput",
     "packages_registry.Package",
     "packages_registry.PackageFile",

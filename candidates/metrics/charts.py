@@ -2,9 +2,17 @@
 
 A series spanning at most `max_points` steps is sent as it is. A longer one is cut into `max_points // 2` step
 buckets and each bucket is sent as its minimum and maximum (an M4-style envelope without the first/last pair):
-the line keeps every spike a pixel column can show, and the database does the work (on PostgreSQL one range
-scan of the covering history index per bucket, see `_BUCKETS_SQL`), so a 1,000,000-point history never passes
-through Python row by row.
+the line keeps every spike a pixel column can show, and the database does the work (one range scan of the
+covering history index per bucket, see `_BUCKETS_SQL`), so a 1,000,000-point history never passes through Python
+row by row.
+
+A long series reads its buckets from the rollup instead (CandidateMetricRollup: min/max per block of 2**shift
+steps, kept on write), which reads 2**shift times fewer rows: its buckets are then whole blocks of the coarsest
+level that still gives each bucket at least MIN_BLOCKS_PER_BUCKET blocks, MIN_FINEST_BLOCKS_PER_BUCKET at the
+finest level (bucket edges move by less than a block: a quarter of a bucket at most, half at the finest level;
+every point still lands in a bucket, so every spike is kept). Only a series
+whose blocks cover its first and last step takes that path; one logged before the rollup existed (or written
+around the services) is read exactly, as before.
 
 Every function takes candidate ids that the caller already resolved through the project the user may see.
 """
@@ -22,13 +30,20 @@ from django.db.models import (
     Subquery,
 )
 
-from ..models import CandidateLatestMetric, CandidateMetric
+from ..models import ROLLUP_SHIFTS, CandidateLatestMetric, CandidateMetric, CandidateMetricRollup
 
 DEFAULT_MAX_POINTS = 1000
 # Charts overlay up to a hundred candidates x every metric: the points per series shrink as series grow, so one
 # answer stays near this many points (about 4 MB of JSON) whatever the number of traces.
 TOTAL_POINTS = 200_000
 MIN_POINTS = 40
+# A bucket read from the rollup spans at least this many blocks (so its edges move by at most 1/4 of its width);
+# below that the series is read exactly. 4 rather than 8: with levels a factor 8 apart, 4 halves the most rows
+# a series can read between two levels. The finest level takes buckets of 2 blocks already (edges move by at most
+# half a bucket, about a pixel at 500 buckets): at 4, 100 traces of 63k points were read exactly, 6.3M points,
+# 1.3 s (docs/bench.md, "Long histories").
+MIN_BLOCKS_PER_BUCKET = 4
+MIN_FINEST_BLOCKS_PER_BUCKET = 2
 
 
 @dataclass
@@ -130,20 +145,40 @@ def _series_stats(ids: list[int], names: list[str] | None) -> list[dict]:
     if names is not None:
         latest = latest.filter(name__in=names)
     first = CandidateMetric.objects.filter(candidate_id=OuterRef("candidate_id"), name=OuterRef("name"))
-    rows = latest.annotate(lo=Subquery(first.order_by("step").values("step")[:1])).values(
-        "candidate_id", "name", "lo", "step"
+    blocks = CandidateMetricRollup.objects.filter(
+        candidate_id=OuterRef("candidate_id"), name=OuterRef("name"), shift=ROLLUP_SHIFTS[0]
     )
+    rows = latest.annotate(
+        lo=Subquery(first.order_by("step").values("step")[:1]),
+        # The rollup's first and last step (two index probes): equal to the series' own when it covers them.
+        rollup_lo=Subquery(blocks.order_by("block").values("smin")[:1]),
+        rollup_hi=Subquery(blocks.order_by("-block").values("smax")[:1]),
+    ).values("candidate_id", "name", "lo", "step", "rollup_lo", "rollup_hi")
     out = []
     for row in rows:
         if row["lo"] is None:
             continue
-        out.append({**row, "hi": row["step"], "n": row["step"] - row["lo"] + 1})
+        covered = (row.pop("rollup_lo"), row.pop("rollup_hi")) == (row["lo"], row["step"])
+        out.append({**row, "hi": row["step"], "n": row["step"] - row["lo"] + 1, "covered": covered})
     return out
 
 
+def rollup_shift(stat: dict, buckets: int) -> int | None:
+    """The rollup level a series' buckets are read from (None: read it exactly): the coarsest that gives every
+    bucket MIN_BLOCKS_PER_BUCKET blocks, if the series' blocks cover it. Steps are any int64; Python's integers
+    and >> (floor division) match PostgreSQL's."""
+    if not stat["covered"]:
+        return None
+    for shift in reversed(ROLLUP_SHIFTS):
+        least = MIN_FINEST_BLOCKS_PER_BUCKET if shift == ROLLUP_SHIFTS[0] else MIN_BLOCKS_PER_BUCKET
+        if (stat["hi"] >> shift) - (stat["lo"] >> shift) + 1 >= least * buckets:
+            return shift
+    return None
+
+
 def _fill_buckets(series: dict, large: list[dict], buckets: int) -> None:
-    rows = _bucket_rows(large, buckets)
-    for cid, name, vmin, vmax, smin, smax, tmin, tmax, n in rows:
+    rows = bucket_rows(large, buckets)
+    for cid, name, _, vmin, vmax, smin, smax, tmin, tmax, n in rows:
         one = series[(cid, name)]
         if n == 1 or vmin == vmax:
             one.x.append(smin)
@@ -164,7 +199,7 @@ def _fill_buckets(series: dict, large: list[dict], buckets: int) -> None:
 # 2**63-1 overflows bigint (span and b*span do), then cast back: both lie in [lo, hi], so they fit, and a
 # bigint bound keeps the index range scan.
 _BUCKETS_SQL = """
-SELECT s.candidate_id, s.name, a.vmin, a.vmax, a.smin, a.smax, a.tmin, a.tmax, a.n
+SELECT s.candidate_id, s.name, b.b, a.vmin, a.vmax, a.smin, a.smax, a.tmin, a.tmax, a.n
 FROM (VALUES {values}) AS s(candidate_id, name, lo, span)
 CROSS JOIN generate_series(0, %s - 1) AS b(b)
 CROSS JOIN LATERAL (
@@ -176,18 +211,52 @@ CROSS JOIN LATERAL (
       AND m.step <= (s.lo + div((b.b + 1) * s.span, %s) - 1)::bigint
 ) AS a
 WHERE a.n > 0
-ORDER BY s.candidate_id, s.name, b.b
+"""
+# The same over rollup blocks: bucket b covers blocks [lo + b*span/B, lo + (b+1)*span/B - 1] of one level, where
+# lo is the series' first block and span its number of blocks (at least MIN_BLOCKS_PER_BUCKET * B). min/max of
+# the blocks' min/max are the min/max of their points, NaN included (float8's order is the same in both).
+_ROLLUP_BUCKETS_SQL = """
+SELECT s.candidate_id, s.name, b.b, a.vmin, a.vmax, a.smin, a.smax, a.tmin, a.tmax, a.n
+FROM (VALUES {values}) AS s(candidate_id, name, shift, lo, span)
+CROSS JOIN generate_series(0, %s - 1) AS b(b)
+CROSS JOIN LATERAL (
+    SELECT min(r.vmin) AS vmin, max(r.vmax) AS vmax, min(r.smin) AS smin, max(r.smax) AS smax,
+           min(r.tmin) AS tmin, max(r.tmax) AS tmax, sum(r.n)::bigint AS n
+    FROM {table} r
+    WHERE r.candidate_id = s.candidate_id AND r.name = s.name AND r.shift = s.shift
+      AND r.block >= (s.lo + div(b.b * s.span, %s))::bigint
+      AND r.block <= (s.lo + div((b.b + 1) * s.span, %s) - 1)::bigint
+) AS a
+WHERE a.n > 0
 """
 
 
-def _bucket_rows(large: list[dict], buckets: int) -> list[tuple]:
-    values = ", ".join(["(%s::bigint, %s::text, %s::numeric, %s::numeric)"] * len(large))
-    params: list = []
+def bucket_rows(large: list[dict], buckets: int) -> list[tuple]:
+    """(candidate_id, name, bucket, vmin, vmax, smin, smax, tmin, tmax, n) per non-empty bucket of each series,
+    in series then bucket order: one query, exact series and rollup series side by side (UNION ALL)."""
+    parts, params = [], []
+    exact, rolled = [], []
     for s in large:
-        params += [s["candidate_id"], s["name"], s["lo"], s["hi"] - s["lo"] + 1]
-    sql = _BUCKETS_SQL.format(values=values, table=CandidateMetric._meta.db_table)
+        shift = rollup_shift(s, buckets)
+        if shift is None:
+            exact.append(s)
+        else:
+            rolled.append((s, shift))
+    if exact:
+        values = ", ".join(["(%s::bigint, %s::text, %s::numeric, %s::numeric)"] * len(exact))
+        parts.append(_BUCKETS_SQL.format(values=values, table=CandidateMetric._meta.db_table))
+        for s in exact:
+            params += [s["candidate_id"], s["name"], s["lo"], s["hi"] - s["lo"] + 1]
+        params += [buckets, buckets, buckets]
+    if rolled:
+        values = ", ".join(["(%s::bigint, %s::text, %s::smallint, %s::numeric, %s::numeric)"] * len(rolled))
+        parts.append(_ROLLUP_BUCKETS_SQL.format(values=values, table=CandidateMetricRollup._meta.db_table))
+        for s, shift in rolled:
+            lo = s["lo"] >> shift
+            params += [s["candidate_id"], s["name"], shift, lo, (s["hi"] >> shift) - lo + 1]
+        params += [buckets, buckets, buckets]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params + [buckets, buckets, buckets])
+        cursor.execute(" UNION ALL ".join(parts) + " ORDER BY 1, 2, 3", params)
         return cursor.fetchall()
 
 

@@ -7,12 +7,12 @@ here calls back up (the import-linter contract "metric history" checks it).
 import math
 from collections.abc import Sequence
 
-from django.db import connection
+from django.db import connection, transaction
 
 from experiments.models import Lifecycle
 from projects.db import hot_cursor
 
-from ..models import CandidateLatestMetric, CandidateMetric
+from ..models import ROLLUP_SHIFTS, CandidateLatestMetric, CandidateMetric, CandidateMetricRollup
 
 
 def _sort_value(value: float) -> float:
@@ -56,17 +56,54 @@ _METRIC_COLUMNS = ["candidate", "name", "value", "step", "timestamp"]
 
 
 def _metrics_insert(candidate_id: int, metrics: Sequence[tuple[str, float, int, int]]) -> None:
-    """History rows inserted from tuples in one statement per chunk (no model instances: this is the hot path)."""
-    qn = connection.ops.quote_name
-    head = f"INSERT INTO {qn(CandidateMetric._meta.db_table)} ({_columns(CandidateMetric, _METRIC_COLUMNS)}) "
+    """History rows and their rollup blocks, one statement per chunk (no model instances: this is the hot path)."""
+    fine, rollup = rollup_sql("history")
     with hot_cursor() as cursor:
         for chunk in _chunks(metrics):
             source, params = _rows_source(candidate_id, chunk)
-            cursor.execute(head + source + _SAME_POINT_ONCE, params)
+            history = f"{_metrics_insert_sql()}{source}{_SAME_POINT_ONCE}{_INSERTED}"
+            cursor.execute(f"WITH history AS ({history}), rollup_fine AS ({fine}) {rollup}", params)
 
 
 # A point already stored (same name, step, timestamp and value) is not stored again, as in MLflow.
 _SAME_POINT_ONCE = " ON CONFLICT DO NOTHING"
+# What the history insert really stored (a point already there is not returned): the rollup counts only these.
+_INSERTED = ' RETURNING candidate_id, name, value, step, "timestamp"'
+
+
+def rollup_sql(source: str) -> tuple[str, str]:
+    """The rollup blocks of the rows in `source` (a relation with candidate_id, name, value, step, timestamp),
+    merged into CandidateMetricRollup at every level: `(rollup_fine, insert)`, a CTE body to name `rollup_fine`
+    and the INSERT that reads it.
+
+    The finest level is aggregated from the rows, the coarser ones from it (a few rows per level, whatever the
+    batch). ON CONFLICT merges with LEAST/GREATEST (PostgreSQL's float8 order, NaN above +inf, as min()/max())
+    and adds the counts, under the row lock, so concurrent writers to one block both count. Rows go in key order,
+    so writers lock blocks in the same order (no deadlock between them)."""
+    qn = connection.ops.quote_name
+    table = qn(CandidateMetricRollup._meta.db_table)
+    fine, *coarse = ROLLUP_SHIFTS
+    levels = ", ".join(f"({shift})" for shift in coarse)
+    merge = ", ".join(
+        f"{c} = {fn}(cur.{c}, EXCLUDED.{c})"
+        for c, fn in (("vmin", "LEAST"), ("vmax", "GREATEST"), ("smin", "LEAST"), ("smax", "GREATEST"),
+                      ("tmin", "LEAST"), ("tmax", "GREATEST"))
+    )  # fmt: skip
+    fine_sql = (
+        f"SELECT candidate_id, name, step >> {fine} AS block, min(value) AS vmin, max(value) AS vmax,"
+        f" min(step) AS smin, max(step) AS smax, min({qn('timestamp')}) AS tmin, max({qn('timestamp')}) AS tmax,"
+        f" count(*) AS n FROM {source} GROUP BY candidate_id, name, block"
+    )
+    insert_sql = (
+        f"INSERT INTO {table} AS cur (candidate_id, name, shift, block, vmin, vmax, smin, smax, tmin, tmax, n)"
+        f" SELECT candidate_id, name, {fine}, block, vmin, vmax, smin, smax, tmin, tmax, n FROM rollup_fine"
+        f" UNION ALL SELECT f.candidate_id, f.name, z.shift, f.block >> (z.shift - {fine}), min(f.vmin),"
+        f" max(f.vmax), min(f.smin), max(f.smax), min(f.tmin), max(f.tmax), sum(f.n)::bigint"
+        f" FROM rollup_fine f CROSS JOIN (VALUES {levels}) AS z(shift) GROUP BY 1, 2, 3, 4"
+        " ORDER BY 1, 2, 3, 4"
+        f" ON CONFLICT (candidate_id, name, shift, block) DO UPDATE SET {merge}, n = cur.n + EXCLUDED.n"
+    )
+    return fine_sql, insert_sql
 
 
 def _metrics_insert_sql() -> str:
@@ -75,12 +112,18 @@ def _metrics_insert_sql() -> str:
 
 
 def metrics_write_one_statement(candidate_id: int, metrics: Sequence[tuple[str, float, int, int]]) -> None:
-    """History rows and the latest-value upsert as one PostgreSQL statement (a data-modifying CTE)."""
+    """History rows, their rollup blocks and the latest-value upsert as one PostgreSQL statement (data-modifying
+    CTEs)."""
     history_source, history_params = _rows_source(candidate_id, metrics)
     latest_sql, latest_params = _latest_metrics_statement(candidate_id, _latest_rows(metrics))
+    fine, rollup = rollup_sql("history")
+    # The rollup insert is the main statement and the latest upsert a CTE: PostgreSQL runs the main statement
+    # first and the remaining CTEs after it, so every write path locks rollup blocks before latest rows (as
+    # metrics_write does in two statements) and two writers cannot wait on each other across the two tables.
     with hot_cursor() as cursor:
         cursor.execute(
-            f"WITH history AS ({_metrics_insert_sql()}{history_source}{_SAME_POINT_ONCE}) {latest_sql}",
+            f"WITH history AS ({_metrics_insert_sql()}{history_source}{_SAME_POINT_ONCE}{_INSERTED}),"
+            f" latest AS ({latest_sql}), rollup_fine AS ({fine}) {rollup}",
             [*history_params, *latest_params],
         )
 
@@ -134,15 +177,54 @@ def _latest_metrics_upsert(candidate_id: int, metrics: Sequence[tuple[str, float
 
 
 def metrics_write(candidate_id: int, metrics: Sequence[tuple[str, float, int, int]]) -> None:
-    """History rows and latest values, in the caller's transaction (any number of points)."""
+    """History rows, their rollup blocks and latest values, in the caller's transaction (any number of points).
+
+    Rollup blocks before latest rows, as the one-statement paths lock them."""
     _metrics_insert(candidate_id, metrics)
     _latest_metrics_upsert(candidate_id, metrics)
 
 
 def metrics_write_ctes(metrics: Sequence[tuple[str, float, int, int]]) -> tuple[str, list]:
-    """`history AS (…), latest AS (…)`: both writes as CTEs of a caller's statement that defines
-    `c(id, lifecycle)` first (the candidate); nothing is written unless it is active. At most PG_CHUNK points."""
+    """`history AS (…), latest AS (…), rollup_fine AS (…), rollup AS (…)`: the writes as CTEs of a caller's
+    statement that defines `c(id, lifecycle)` first (the candidate); nothing is written unless it is active. At
+    most PG_CHUNK points."""
     history_source, history_params = _rows_source(None, metrics)
     latest_sql, latest_params = _latest_metrics_statement(None, _latest_rows(metrics))
-    sql = f"history AS ({_metrics_insert_sql()}{history_source}{_SAME_POINT_ONCE}), latest AS ({latest_sql})"
+    # CTEs the main query does not read run after it, the last written first (PostgreSQL queues them in reverse):
+    # rollup before latest, the lock order of the other write paths.
+    fine, rollup = rollup_sql("history")
+    sql = (
+        f"history AS ({_metrics_insert_sql()}{history_source}{_SAME_POINT_ONCE}{_INSERTED}),"
+        f" latest AS ({latest_sql}), rollup_fine AS ({fine}), rollup AS ({rollup})"
+    )
     return sql, [*history_params, *latest_params]
+
+
+def metric_rollup_rebuild(*, candidate_ids: Sequence[int]) -> None:
+    """Recompute these candidates' rollup blocks from their history (histories logged before the rollup existed,
+    or written around the services), safe while clients log to them.
+
+    One REPEATABLE READ transaction: the blocks are deleted and rebuilt from one snapshot of the history, so a
+    point committed before it is counted once, and a writer committing meanwhile makes PostgreSQL refuse the
+    delete or the merge (a serialization failure) instead of counting wrong; the caller retries. The old blocks
+    are locked in key order, the order writers lock them in, so the two do not deadlock. Called inside a
+    transaction (tests, seeds) it runs in that one, at its isolation level."""
+    qn = connection.ops.quote_name
+    ids = list(candidate_ids)
+    rollup = qn(CandidateMetricRollup._meta.db_table)
+    history = (
+        f"(SELECT candidate_id, name, value, step, {qn('timestamp')} FROM {qn(CandidateMetric._meta.db_table)}"
+        " WHERE candidate_id = ANY(%s)) AS h"
+    )
+    fine, insert = rollup_sql(history)
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            if outermost:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            cursor.execute(
+                f"DELETE FROM {rollup} WHERE id IN (SELECT id FROM {rollup} WHERE candidate_id = ANY(%s)"
+                " ORDER BY candidate_id, name, shift, block FOR UPDATE)",
+                [ids],
+            )
+            cursor.execute(f"WITH rollup_fine AS ({fine}) {insert}", [ids])

@@ -3,6 +3,7 @@
 import pytest
 from django.test import Client
 
+from candidates.metrics.services import metric_rollup_rebuild
 from candidates.models import (
     Candidate,
     CandidateLatestMetric,
@@ -57,6 +58,9 @@ def seed_experiment(project, *, name="exp", iid=None, user=None, candidates=3, s
     CandidateParam.objects.bulk_create(params)
     CandidateMetric.objects.bulk_create(history, batch_size=5000)
     CandidateLatestMetric.objects.bulk_create(latest)
+    # History written around the services needs its rollup rebuilt, as the services would have kept it: a test
+    # that logs more points later (through them) then charts from a rollup that covers everything.
+    metric_rollup_rebuild(candidate_ids=[c.pk for c in created])
     return exp, created
 
 

@@ -78,11 +78,14 @@ def _long_histories(candidates, steps, spike_at):
     )
 
 
-def test_hundred_long_histories_stay_within_the_points_budget_and_keep_every_spike(tenant):
+def test_hundred_long_histories_stay_within_the_points_budget_and_keep_every_spike(
+    tenant, assert_query_count
+):
     exp, cands = seed_experiment(tenant.project, candidates=100, steps=1)
     spikes = [(i * 37) % 2990 for i in range(100)]
-    _long_histories(cands, 3000, spikes)
-    series = metric_series(candidate_ids=[c.pk for c in cands], names=["long"], total_points=20_000)
+    _long_histories(cands, 3000, spikes)  # by SQL, around the services: no rollup, every series read exactly
+    with assert_query_count("chart_series_100_long_histories"):
+        series = metric_series(candidate_ids=[c.pk for c in cands], names=["long"], total_points=20_000)
     assert len(series) == 100
     assert sum(len(s.x) for s in series) <= 20_000
     for s in series:
