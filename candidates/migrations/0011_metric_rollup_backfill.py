@@ -49,4 +49,6 @@ class Migration(migrations.Migration):
         ("candidates", "0010_metric_rollup"),
     ]
 
-    operations = [migrations.RunPython(backfill, remove)]
+    # postgres_only: scripts/import-sqlite migrates its legacy SQLite copy too; its router skips this there (the
+    # rows it copies over get their rollup from metric_rollup_rebuild afterwards).
+    operations = [migrations.RunPython(backfill, remove, hints={"postgres_only": True})]

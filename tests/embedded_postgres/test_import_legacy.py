@@ -44,6 +44,10 @@ def test_import_copies_rows_resets_ids_and_refuses_a_second_time(data_dir):
             6,
             1 / 3,
         )
+        # The imported histories get their chart rollup (the legacy copy cannot compute it: PostgreSQL SQL).
+        assert conn.execute(
+            "SELECT count(DISTINCT candidate_id), sum(n) FROM candidates_candidatemetricrollup WHERE shift = 5"
+        ).fetchone() == (2, 6)
         assert conn.execute("SELECT username FROM auth_user").fetchall() == [("alice",)]
         new_id = conn.execute(
             "INSERT INTO projects_project (name, path, description, created_at) VALUES ('n', 'n/n', '', now())"
