@@ -18,6 +18,7 @@ from django.utils import timezone
 from experiments.models import Experiment, Lifecycle
 from projects.db import hot_cursor
 from projects.errors import InvalidStateError, InvalidValueError, NotFoundError
+from projects.limits import length_check
 from projects.mlflow_data import LOG_MODEL_HISTORY_TAG, NOTE_TAG, RUN_NAME_TAG
 from projects.services import internal_id_next
 
@@ -84,13 +85,6 @@ def key_check(name, what: str = "key") -> str:
     if len(name) > MAX_KEY_LENGTH:
         raise InvalidValueError(f"'{what}' exceeds the maximum length of {MAX_KEY_LENGTH} characters")
     return name
-
-
-def length_check(value: str, limit: int, what: str) -> str:
-    """MLflow's wording (mlflow.utils.validation.exceeds_maximum_length) for a value longer than its column."""
-    if len(value) > limit:
-        raise InvalidValueError(f"'{what}' exceeds the maximum length of {limit} characters")
-    return value
 
 
 def _active_check(candidate: Candidate) -> None:

@@ -11,6 +11,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquer
 from django.utils import timezone
 
 from projects.errors import InvalidValueError, NotFoundError
+from projects.limits import keys_check, length_check
 from projects.mlflow_data import LOGGED_MODEL_VERSIONS_TAG
 from projects.models import Project
 from projects.querying import LIST_OPS, Comparison, NextPage, OrderKey, ms_to_datetime, value_condition
@@ -34,19 +35,6 @@ def logged_model_package_name(experiment) -> str:
 
 MAX_NAME_LENGTH = 500  # LoggedModel.name
 MAX_MODEL_TYPE_LENGTH = 255
-MAX_KEY_LENGTH = 250  # tag and param keys (MLflow's MAX_ENTITY_KEY_LENGTH)
-
-
-def _length_check(value: str, limit: int, what: str) -> None:
-    if len(value) > limit:
-        raise InvalidValueError(f"'{what}' exceeds the maximum length of {limit} characters")
-
-
-def _keys_check(pairs: dict[str, str] | None, what: str) -> None:
-    for key in pairs or {}:
-        if not key:
-            raise InvalidValueError(f"Missing value for required parameter '{what}.key'.")
-        _length_check(key, MAX_KEY_LENGTH, f"{what}.key")
 
 
 def logged_model_create(
@@ -62,10 +50,10 @@ def logged_model_create(
 ) -> LoggedModel:
     if not name:
         raise InvalidValueError("A logged model needs a name")
-    _length_check(name, MAX_NAME_LENGTH, "name")
-    _length_check(model_type or "", MAX_MODEL_TYPE_LENGTH, "model_type")
-    _keys_check(params, "params")
-    _keys_check(tags, "tags")
+    length_check(name, MAX_NAME_LENGTH, "name")
+    length_check(model_type or "", MAX_MODEL_TYPE_LENGTH, "model_type")
+    keys_check(params, "params")
+    keys_check(tags, "tags")
     eid = uuid.uuid4()
     with transaction.atomic():
         package = package_get_or_create(
@@ -102,7 +90,7 @@ def logged_model_finalize(*, model: LoggedModel, status: str) -> LoggedModel:
 
 
 def logged_model_set_tags(*, model: LoggedModel, tags: dict[str, str]) -> None:
-    _keys_check(tags, "tags")
+    keys_check(tags, "tags")
     with transaction.atomic():
         for key, value in tags.items():
             LoggedModelTag.objects.update_or_create(logged_model=model, key=key, defaults={"value": value})
@@ -135,7 +123,7 @@ def logged_model_delete_tag(*, model: LoggedModel, key: str) -> None:
 
 
 def logged_model_log_params(*, model: LoggedModel, params: dict[str, str]) -> None:
-    _keys_check(params, "params")
+    keys_check(params, "params")
     with transaction.atomic():
         for key, value in params.items():
             try:

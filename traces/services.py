@@ -16,12 +16,12 @@ from experiments.models import Experiment, Lifecycle
 from packages_registry.models import PackageType
 from packages_registry.services import package_create, package_get_or_create, packages_delete
 from projects.errors import AlreadyExistsError, InvalidValueError, NotFoundError
+from projects.limits import keys_check
 from projects.mlflow_data import TRACE_ID, TRACE_SERVER_TAGS
 from projects.models import Project
 
 from .models import Trace, TraceMetadata, TraceState, TraceTag
 
-MAX_KEY_LENGTH = 250  # tag and metadata keys (MLflow's MAX_ENTITY_KEY_LENGTH)
 MAX_CLIENT_REQUEST_ID_LENGTH = 250
 
 
@@ -35,14 +35,6 @@ def trace_id_check(trace_id: str) -> str:
             f"Invalid trace ID {str(trace_id)[:100]!r}: letters, digits, '-' and '_', at most 50 characters"
         )
     return trace_id
-
-
-def _keys_check(pairs: dict[str, str], what: str) -> None:
-    for key in pairs:
-        if not key:
-            raise InvalidValueError(f"Missing value for required parameter '{what}.key'.")
-        if len(key) > MAX_KEY_LENGTH:
-            raise InvalidValueError(f"'{what}.key' exceeds the maximum length of {MAX_KEY_LENGTH} characters")
 
 
 def trace_start(
@@ -73,8 +65,8 @@ def trace_start(
         raise InvalidValueError(f"'client_request_id' exceeds {MAX_CLIENT_REQUEST_ID_LENGTH} characters")
     metadata = dict(metadata or {})
     tags = {k: v for k, v in (tags or {}).items() if k not in TRACE_SERVER_TAGS}
-    _keys_check(metadata, "trace_metadata")
-    _keys_check(tags, "tags")
+    keys_check(metadata, "trace_metadata")
+    keys_check(tags, "tags")
     fields = {
         "request_time": request_time,
         "execution_duration": execution_duration,
@@ -148,7 +140,7 @@ def _server_tag_check(key: str, operation: str) -> None:
 
 def trace_tag_set(*, trace: Trace, key: str, value: str) -> None:
     _server_tag_check(key, "set")
-    _keys_check({key: value}, "tags")
+    keys_check({key: value}, "tags")
     _pairs_upsert(TraceTag, trace, {key: value})
 
 
