@@ -227,15 +227,12 @@ def package_files_delete_under(*, package: Package, prefix: str) -> int:
 
 
 def package_delete(*, package: Package) -> None:
-    keys = list(package.files.values_list("storage_key", flat=True))
-    with transaction.atomic():
-        package.files.all().delete()
-        package.delete()
-        transaction.on_commit(lambda: [storage_delete(key=key) for key in keys])
+    packages_delete(package_ids=[package.pk])
 
 
 def packages_delete(*, package_ids: list[int]) -> None:
-    """package_delete for many packages in a few queries (deleting many traces deletes their packages)."""
+    """Delete packages with their files (rows now, stored objects once the transaction commits), in a few
+    queries whatever their number (deleting many traces deletes their packages)."""
     if not package_ids:
         return
     files = PackageFile.objects.filter(package_id__in=package_ids)
