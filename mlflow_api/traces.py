@@ -17,7 +17,6 @@ from django.urls import re_path
 
 from experiments.selectors import experiment_get_for_project
 from experiments.services import experiment_default_ensure
-from projects.auth import Forbidden
 from traces import selectors, services
 
 from .base import mlflow_endpoint
@@ -119,10 +118,8 @@ def traces_delete(request, ctx, data: dict):
     return {"traces_deleted": deleted}
 
 
-@mlflow_endpoint(("PATCH", "DELETE"))
+@mlflow_endpoint(("PATCH", "DELETE"), write=True)
 def trace_tag(request, ctx, data: dict, trace_id: str):
-    if not ctx.can_write:
-        raise Forbidden("403 Forbidden: writing needs the developer role and the api scope")
     trace = selectors.trace_get_for_project(project=ctx.project, trace_id=trace_id)
     key = field_str(data, "key", required=True)
     if request.method == "DELETE":
