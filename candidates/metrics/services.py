@@ -4,6 +4,7 @@ Depends only on the candidate models, experiments (lifecycle) and projects; cand
 here calls back up (the import-linter contract "metric history" checks it).
 """
 
+import functools
 import math
 from collections.abc import Sequence
 
@@ -71,6 +72,7 @@ _SAME_POINT_ONCE = " ON CONFLICT DO NOTHING"
 _INSERTED = ' RETURNING candidate_id, name, value, step, "timestamp"'
 
 
+@functools.cache  # a pure function of its argument and the schema: built once per process, not per write
 def rollup_sql(source: str) -> tuple[str, str]:
     """The rollup blocks of the rows in `source` (a relation with candidate_id, name, value, step, timestamp),
     merged into CandidateMetricRollup at every level: `(rollup_fine, insert)`, a CTE body to name `rollup_fine`
